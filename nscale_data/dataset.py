@@ -1,0 +1,186 @@
+"""Loading the data package as typed pandas tables, optionally as of a date.
+
+Every loader validates the whole package first and raises one
+``DatasetError`` listing every problem, so a caller never sees half the data.
+
+``as_of`` keeps only what had been announced (or published) by that date,
+and shows each round and deployment as it stood then: a status change, a
+fold-in or a replacement announced later is undone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from nscale_data import rules
+from nscale_data.errors import DatasetError, Problem
+from nscale_data.reading import Table, read_table
+from nscale_data.schema import PACKAGED_DATA, Package, Resource, check_against, read_package
+
+AsOf = str | dt.date | pd.Timestamp | None
+DATE_COLUMNS = {
+    "sources": ("published_date", "published_date_precision"),
+    "funding_rounds": ("announced_date", "announced_date_precision"),
+    "deployments": ("announced_date", "announced_date_precision"),
+}
+
+
+def validate(directory: str | Path | None = None) -> list[Problem]:
+    """Every problem in the data package in ``directory`` (default: the packaged data).
+
+    Examples:
+        >>> validate()
+        []
+    """
+    try:
+        _tables(*_fingerprint(directory))
+    except DatasetError as exc:
+        return exc.problems
+    return []
+
+
+def dataset_as_of(directory: str | Path | None = None) -> pd.Timestamp:
+    """The date the data was last reviewed (``as_of`` in ``datapackage.json``)."""
+    package, _ = _tables(*_fingerprint(directory))
+    return pd.Timestamp(package.as_of)
+
+
+def load_sources(as_of: AsOf = None, directory: str | Path | None = None) -> pd.DataFrame:
+    """Sources published by ``as_of``, one row per document.
+
+    Examples:
+        >>> load_sources().loc["openai-2025-09-16", "publisher"]
+        'OpenAI'
+    """
+    return _load("sources", as_of, directory)
+
+
+def load_funding_rounds(as_of: AsOf = None, directory: str | Path | None = None) -> pd.DataFrame:
+    """Funding rounds announced by ``as_of``; ``included_in`` only once the later round exists.
+
+    Examples:
+        >>> load_funding_rounds("2025-10-03").loc["pre-series-c-safe-2025", "included_in"]
+        nan
+        >>> load_funding_rounds().loc["pre-series-c-safe-2025", "included_in"]
+        'series-c-2026'
+    """
+    rounds = _load("funding_rounds", as_of, directory)
+    _unlink(rounds, ["included_in"])
+    return rounds
+
+
+def load_deployments(as_of: AsOf = None, directory: str | Path | None = None) -> pd.DataFrame:
+    """GPU deployments announced by ``as_of``, each with its status as of then.
+
+    Examples:
+        >>> load_deployments("2026-01-01").loc["stargate-uk", "status"]
+        'announced'
+        >>> load_deployments().loc["stargate-uk", "status"]
+        'paused'
+    """
+    deployments = _load("deployments", as_of, directory)
+    if as_of is not None:
+        later = deployments["status_date"] > _timestamp(as_of)
+        deployments.loc[later, "status"] = "announced"
+        deployments.loc[later, ["status_date", "status_source_id"]] = pd.NA
+    _unlink(deployments, list(rules.LINKS))
+    return deployments
+
+
+def load_claims(as_of: AsOf = None, directory: str | Path | None = None) -> pd.DataFrame:
+    """Every claim from every source published by ``as_of``, with the words that state it.
+
+    Examples:
+        >>> claims = load_claims()
+        >>> claims.loc["article-stargate-uk-gpus", ["value", "qualifier", "evidence"]].tolist()
+        [50000.0, 'up_to', 'jusqu’à 50 000 GPU pour Stargate UK']
+    """
+    claims = _load("claims", None, directory)
+    if as_of is not None:
+        sources = load_sources(as_of, directory)
+        claims = claims[claims["source_id"].isin(sources.index)]
+    return claims
+
+
+def _load(name: str, as_of: AsOf, directory: str | Path | None) -> pd.DataFrame:
+    _, frames = _tables(*_fingerprint(directory))
+    frame = frames[name].copy()
+    if as_of is not None and name in DATE_COLUMNS:
+        date, precision = DATE_COLUMNS[name]
+        frame = frame[_period_end(frame[date], frame[precision]) <= _timestamp(as_of)]
+    return frame
+
+
+def _unlink(frame: pd.DataFrame, columns: list[str]) -> None:
+    """Blank links to rows that are not in ``frame`` (not yet announced)."""
+    for column in columns:
+        frame.loc[~frame[column].isin(frame.index), column] = pd.NA
+
+
+def _period_end(dates: pd.Series, precision: pd.Series) -> pd.Series:
+    ends = dates.copy()
+    month = precision == "month"
+    year = precision == "year"
+    ends[month] = dates[month] + pd.offsets.MonthEnd(0)
+    ends[year] = dates[year] + pd.offsets.YearEnd(0)
+    return ends
+
+
+def _timestamp(as_of: AsOf) -> pd.Timestamp:
+    try:
+        stamp = pd.Timestamp(as_of)
+    except ValueError:
+        raise ValueError(f"as_of must be a date such as '2025-10-03', not {as_of!r}") from None
+    if pd.isna(stamp):
+        raise ValueError(f"as_of must be a date such as '2025-10-03', not {as_of!r}")
+    return stamp.normalize()
+
+
+def _fingerprint(directory: str | Path | None) -> tuple[Path, tuple]:
+    """The directory and the size and modification time of its files, so edits reload."""
+    path = Path(directory).resolve() if directory is not None else PACKAGED_DATA
+    try:
+        stamp = tuple(sorted((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in path.iterdir()))
+    except OSError:
+        stamp = ()
+    return path, stamp
+
+
+@lru_cache(maxsize=8)
+def _tables(directory: Path, _stamp: tuple) -> tuple[Package, dict[str, pd.DataFrame]]:
+    if not directory.is_dir():
+        raise DatasetError([Problem(str(directory), None, None, "is not a directory")])
+    package = read_package(directory)
+    if directory != PACKAGED_DATA:
+        check_against(package, read_package(PACKAGED_DATA))
+    problems: list[Problem] = []
+    tables = {name: read_table(directory, resource, problems) for name, resource in package.resources.items()}
+    if problems:
+        raise DatasetError(problems)
+    rules.check(tables, problems)
+    if problems:
+        raise DatasetError(problems)
+    return package, {name: _frame(table) for name, table in tables.items()}
+
+
+def _frame(table: Table) -> pd.DataFrame:
+    resource: Resource = table.resource
+    columns = {}
+    for f in resource.fields:
+        values = [row[f.name] for row in table.rows]
+        columns[f.name] = pd.Series(values, dtype=_dtype(f), name=f.name) if f.type != "date" else pd.to_datetime(
+            pd.Series(values, dtype="object")
+        ).astype("datetime64[s]")
+    frame = pd.DataFrame(columns)
+    return frame.set_index(resource.primary_key)
+
+
+def _dtype(f) -> object:
+    if f.enum is not None:
+        return pd.CategoricalDtype(list(f.enum))
+    return {"string": "str", "integer": "Int64", "number": "Float64"}[f.type]
+
