@@ -19,7 +19,7 @@ import math
 
 import pandas as pd
 
-from nscale_data.dataset import AsOf, dataset_as_of, load_claims, load_deployments, load_funding_rounds, load_sources
+from nscale_data.dataset import AsOf, Directory, dataset_as_of, load_claims, load_deployments, load_funding_rounds, load_sources
 from nscale_data.rules import COMPANY, TEXT_ATTRIBUTES
 
 GLOBAL = "Global"
@@ -27,14 +27,14 @@ APPROX_TOLERANCE = 0.05  # "about X" agrees with a resolved value within 5%
 SOURCE_RANK = {"primary": 0, "wire": 1, "news": 2, "aggregator": 3}
 
 
-def rounds_counted(as_of: AsOf = None) -> pd.DataFrame:
+def rounds_counted(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
     """Funding rounds as of a date, with ``counted``: False where folded into a later round."""
-    rounds = load_funding_rounds(as_of)
+    rounds = load_funding_rounds(as_of, directory)
     rounds["counted"] = rounds["included_in"].isna()
     return rounds
 
 
-def capital_raised(as_of: AsOf = None) -> int:
+def capital_raised(as_of: AsOf = None, directory: Directory = None) -> int:
     """US dollars raised in all rounds announced by ``as_of``, each counted once.
 
     Examples:
@@ -43,18 +43,18 @@ def capital_raised(as_of: AsOf = None) -> int:
         >>> capital_raised("2026-03-09")  # the SAFE is now inside the Series C
         3285000000
     """
-    rounds = rounds_counted(as_of)
+    rounds = rounds_counted(as_of, directory)
     return int(rounds.loc[rounds["counted"], "amount_usd"].sum())
 
 
-def gpu_totals(as_of: AsOf = None) -> pd.DataFrame:
+def gpu_totals(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
     """Every deployment as of a date, with its deduplicated ``low`` and ``high`` GPU counts.
 
     ``counted`` says how the row enters the totals: ``region`` (counted in its
     region), ``worldwide`` (a worldwide plan), or why not (``part of X``,
     ``same GPUs as X``, ``superseded by X``, ``paused``, ``inside paused X``).
     """
-    deployments = load_deployments(as_of)
+    deployments = load_deployments(as_of, directory)
     children: dict[str, list[str]] = {}
     for row_id, parent in deployments["part_of"].dropna().items():
         if pd.isna(deployments.at[row_id, "same_gpus_as"]):
@@ -107,7 +107,7 @@ def _how_counted(row_id: str, deployments: pd.DataFrame) -> str:
     return "worldwide" if row["region"] == GLOBAL else "region"
 
 
-def gpus_by_region(as_of: AsOf = None) -> pd.DataFrame:
+def gpus_by_region(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
     """Planned GPUs per region as a low and high figure, overlaps removed.
 
     Every region of the schema is present, with zeros where no figure has
@@ -115,13 +115,13 @@ def gpus_by_region(as_of: AsOf = None) -> pd.DataFrame:
 
     Examples:
         >>> gpus_by_region("2025-10-03")
-                       low    high
+                          low    high
         region
         Europe         127640  158640
         North America       0       0
         Middle East         0       0
     """
-    totals = gpu_totals(as_of)
+    totals = gpu_totals(as_of, directory)
     regions = [r for r in totals["region"].cat.categories if r != GLOBAL]
     counted = totals[totals["counted"] == "region"]
     table = counted.groupby("region", observed=False)[["low", "high"]].sum().reindex(regions, fill_value=0)
@@ -129,9 +129,9 @@ def gpus_by_region(as_of: AsOf = None) -> pd.DataFrame:
     return table.astype("int64")
 
 
-def gpus_worldwide(as_of: AsOf = None) -> tuple[int, int]:
+def gpus_worldwide(as_of: AsOf = None, directory: Directory = None) -> tuple[int, int]:
     """Low and high GPUs planned worldwide: the roadmap, or the regions' sum if larger."""
-    totals = gpu_totals(as_of)
+    totals = gpu_totals(as_of, directory)
     top = totals[totals["counted"].isin(["region", "worldwide"])]
     worldwide = top[top["counted"] == "worldwide"]
     regional = top[top["counted"] == "region"]
@@ -140,25 +140,25 @@ def gpus_worldwide(as_of: AsOf = None) -> tuple[int, int]:
     return low, high
 
 
-def summary(as_of: AsOf = None) -> dict:
+def summary(as_of: AsOf = None, directory: Directory = None) -> dict:
     """Capital raised and GPUs by region as of a date, as plain Python values.
 
     Examples:
         >>> summary("2025-10-03")["capital_raised_usd"]
         1718000000
     """
-    stamp = dataset_as_of() if as_of is None else pd.Timestamp(as_of)
-    regions = gpus_by_region(as_of)
-    low, high = gpus_worldwide(as_of)
+    stamp = dataset_as_of(directory) if as_of is None else pd.Timestamp(as_of)
+    regions = gpus_by_region(as_of, directory)
+    low, high = gpus_worldwide(as_of, directory)
     return {
         "as_of": stamp.strftime("%Y-%m-%d"),
-        "capital_raised_usd": capital_raised(as_of),
+        "capital_raised_usd": capital_raised(as_of, directory),
         "gpus_by_region": {r: {"low": int(v.low), "high": int(v.high)} for r, v in regions.iterrows()},
         "gpus_worldwide": {"low": low, "high": high},
     }
 
 
-def conflicts(as_of: AsOf = None) -> pd.DataFrame:
+def conflicts(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
     """Claims that disagree with the resolved value, one row per claim.
 
     The resolved value is the one in the rounds or deployments table (which
@@ -170,12 +170,12 @@ def conflicts(as_of: AsOf = None) -> pd.DataFrame:
         >>> c.loc[c["claim_id"] == "article-stargate-uk-gpus", ["claimed_value", "resolved_value"]].values.tolist()
         [[50000, 31000]]
     """
-    claims = load_claims(as_of)
-    sources = load_sources(as_of)
-    tables = {"funding_rounds": load_funding_rounds(as_of), "deployments": load_deployments(as_of)}
+    claims = load_claims(as_of, directory)
+    sources = load_sources(as_of, directory)
+    tables = {"funding_rounds": load_funding_rounds(as_of, directory), "deployments": load_deployments(as_of, directory)}
     rows = []
     for claim_id, claim in claims.iterrows():
-        resolved = _resolve(claim, tables, claims, sources)
+        resolved = _resolve(claim, tables, claims, sources, directory)
         if resolved is None or _agrees(claim, resolved[0]):
             continue
         value, qualifier, source_id = resolved
@@ -204,20 +204,39 @@ def _plain(claim: pd.Series) -> object:
     return int(value) if value.is_integer() else value
 
 
+def round_name(stage: str, instrument: str) -> str:
+    """A reader's name for a round.
+
+    Examples:
+        >>> round_name("pre_series_c", "safe")
+        'Pre-Series C SAFE'
+    """
+    words = [w.upper() if len(w) == 1 else w.capitalize() for w in stage.split("_")]
+    name = " ".join(words).replace("Pre ", "Pre-")
+    return f"{name} SAFE" if instrument == "safe" else name
+
+
 def _name(subject: str, tables: dict[str, pd.DataFrame]) -> str:
-    deployments = tables["deployments"]
-    names = [deployments.at[p, "name"] if p in deployments.index else p for p in subject.split("+")]
+    deployments, rounds = tables["deployments"], tables["funding_rounds"]
+    names = []
+    for part in subject.split("+"):
+        if part in deployments.index:
+            names.append(deployments.at[part, "name"])
+        elif part in rounds.index:
+            names.append(round_name(rounds.at[part, "stage"], rounds.at[part, "instrument"]))
+        else:
+            names.append(part)
     return " + ".join(names)
 
 
-def _resolve(claim, tables, claims, sources) -> tuple[object, str, str | None] | None:
+def _resolve(claim, tables, claims, sources, directory) -> tuple[object, str, str | None] | None:
     """(value, qualifier, source_id) the claim is checked against, or None if nothing resolves it."""
     subject, attribute = claim["subject_id"], claim["attribute"]
     if subject == COMPANY:
         if attribute != "capital_raised_usd":
             return None
         published = sources.at[claim["source_id"], "published_date"]
-        return capital_raised(published), "sum", None
+        return capital_raised(published, directory), "sum", None
     parts = subject.split("+")
     for frame in tables.values():
         if not all(p in frame.index for p in parts) or attribute not in frame.columns:

@@ -22,6 +22,7 @@ from nscale_data.reading import Table, read_table
 from nscale_data.schema import PACKAGED_DATA, Package, Resource, check_against, read_package
 
 AsOf = str | dt.date | pd.Timestamp | None
+Directory = str | Path | None
 DATE_COLUMNS = {
     "sources": ("published_date", "published_date_precision"),
     "funding_rounds": ("announced_date", "announced_date_precision"),
@@ -29,7 +30,7 @@ DATE_COLUMNS = {
 }
 
 
-def validate(directory: str | Path | None = None) -> list[Problem]:
+def validate(directory: Directory = None) -> list[Problem]:
     """Every problem in the data package in ``directory`` (default: the packaged data).
 
     Examples:
@@ -43,13 +44,13 @@ def validate(directory: str | Path | None = None) -> list[Problem]:
     return []
 
 
-def dataset_as_of(directory: str | Path | None = None) -> pd.Timestamp:
+def dataset_as_of(directory: Directory = None) -> pd.Timestamp:
     """The date the data was last reviewed (``as_of`` in ``datapackage.json``)."""
     package, _ = _tables(*_fingerprint(directory))
     return pd.Timestamp(package.as_of)
 
 
-def load_sources(as_of: AsOf = None, directory: str | Path | None = None) -> pd.DataFrame:
+def load_sources(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
     """Sources published by ``as_of``, one row per document.
 
     Examples:
@@ -59,7 +60,7 @@ def load_sources(as_of: AsOf = None, directory: str | Path | None = None) -> pd.
     return _load("sources", as_of, directory)
 
 
-def load_funding_rounds(as_of: AsOf = None, directory: str | Path | None = None) -> pd.DataFrame:
+def load_funding_rounds(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
     """Funding rounds announced by ``as_of``; ``included_in`` only once the later round exists.
 
     Examples:
@@ -73,7 +74,7 @@ def load_funding_rounds(as_of: AsOf = None, directory: str | Path | None = None)
     return rounds
 
 
-def load_deployments(as_of: AsOf = None, directory: str | Path | None = None) -> pd.DataFrame:
+def load_deployments(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
     """GPU deployments announced by ``as_of``, each with its status as of then.
 
     Examples:
@@ -91,13 +92,14 @@ def load_deployments(as_of: AsOf = None, directory: str | Path | None = None) ->
     return deployments
 
 
-def load_claims(as_of: AsOf = None, directory: str | Path | None = None) -> pd.DataFrame:
+def load_claims(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
     """Every claim from every source published by ``as_of``, with the words that state it.
 
     Examples:
         >>> claims = load_claims()
-        >>> claims.loc["article-stargate-uk-gpus", ["value", "qualifier", "evidence"]].tolist()
-        [50000.0, 'up_to', 'jusqu’à 50 000 GPU pour Stargate UK']
+        >>> claim = claims.loc["article-stargate-uk-gpus"]
+        >>> claim["value"], claim["qualifier"], claim["evidence"]
+        (np.float64(50000.0), 'up_to', 'jusqu’à 50 000 GPU pour Stargate UK')
     """
     claims = _load("claims", None, directory)
     if as_of is not None:
@@ -106,7 +108,7 @@ def load_claims(as_of: AsOf = None, directory: str | Path | None = None) -> pd.D
     return claims
 
 
-def _load(name: str, as_of: AsOf, directory: str | Path | None) -> pd.DataFrame:
+def _load(name: str, as_of: AsOf, directory: Directory) -> pd.DataFrame:
     _, frames = _tables(*_fingerprint(directory))
     frame = frames[name].copy()
     if as_of is not None and name in DATE_COLUMNS:
@@ -140,7 +142,7 @@ def _timestamp(as_of: AsOf) -> pd.Timestamp:
     return stamp.normalize()
 
 
-def _fingerprint(directory: str | Path | None) -> tuple[Path, tuple]:
+def _fingerprint(directory: Directory) -> tuple[Path, tuple]:
     """The directory and the size and modification time of its files, so edits reload."""
     path = Path(directory).resolve() if directory is not None else PACKAGED_DATA
     try:
@@ -161,7 +163,7 @@ def _tables(directory: Path, _stamp: tuple) -> tuple[Package, dict[str, pd.DataF
     tables = {name: read_table(directory, resource, problems) for name, resource in package.resources.items()}
     if problems:
         raise DatasetError(problems)
-    rules.check(tables, problems)
+    rules.check(tables, dt.date.fromisoformat(package.as_of), problems)
     if problems:
         raise DatasetError(problems)
     return package, {name: _frame(table) for name, table in tables.items()}

@@ -44,11 +44,11 @@ def period_end(date: dt.date, precision: str) -> dt.date:
     return date
 
 
-def check(tables: dict[str, Table], problems: list[Problem]) -> None:
-    """Apply every cross-row and cross-table rule."""
+def check(tables: dict[str, Table], as_of: dt.date, problems: list[Problem]) -> None:
+    """Apply every cross-row and cross-table rule; ``as_of`` is the package's review date."""
     for table in tables.values():
         _foreign_keys(table, tables, problems)
-    _date_precision(tables, problems)
+    _dates(tables, as_of, problems)
     _rounds(tables["funding_rounds"], problems)
     _deployments(tables["deployments"], problems)
     _claims(tables, problems)
@@ -67,7 +67,17 @@ def _foreign_keys(table: Table, tables: dict[str, Table], problems: list[Problem
                 problems.append(Problem(table.file, line, fk.field, f"{value!r} is not a {fk.reference_field} in {target.file}"))
 
 
-def _date_precision(tables: dict[str, Table], problems: list[Problem]) -> None:
+def _dates(tables: dict[str, Table], as_of: dt.date, problems: list[Problem]) -> None:
+    """No date after the package's as_of date; a coarse date is written as its period's first day."""
+    for table in tables.values():
+        for f in table.resource.fields:
+            if f.type != "date":
+                continue
+            for row, line in zip(table.rows, table.lines):
+                if row[f.name] is not None and row[f.name] > as_of:
+                    problems.append(
+                        Problem(table.file, line, f.name, f"{row[f.name]} is after the data's as_of date ({as_of}); update as_of in datapackage.json")
+                    )
     for table, column in (("sources", "published_date"), ("funding_rounds", "announced_date"), ("deployments", "announced_date")):
         t = tables[table]
         for row, line in zip(t.rows, t.lines):

@@ -8,6 +8,7 @@ and ``pattern``, plus primary and foreign keys.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
@@ -88,7 +89,7 @@ def read_package(directory: Path) -> Package:
     if not isinstance(descriptor, dict):
         raise fail("must be a JSON object")
     as_of = descriptor.get("as_of")
-    if not isinstance(as_of, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of):
+    if not isinstance(as_of, str) or not _is_date(as_of):
         problems.append(Problem(PACKAGE_FILE, None, "as_of", "must be the date the data was last reviewed, as YYYY-MM-DD"))
     entries = descriptor.get("resources")
     if not isinstance(entries, list):
@@ -104,6 +105,14 @@ def read_package(directory: Path) -> Package:
     if problems:
         raise DatasetError(problems)
     return Package(resources=resources, as_of=as_of)
+
+
+def _is_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text) is not None
 
 
 def _resource(entry: object) -> Resource:

@@ -1,0 +1,5 @@
+import sys
+
+from nscale_data.cli import main
+
+sys.exit(main())

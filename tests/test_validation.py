@@ -1,0 +1,211 @@
+"""Every kind of hand-editing mistake gets a clear message with file, row and column."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nscale_data import DatasetError, load_claims, load_deployments, validate
+from nscale_data.cli import main
+
+
+def messages(data) -> list[str]:
+    return [str(p) for p in validate(data.directory)]
+
+
+def test_packaged_data_is_valid():
+    assert validate() == []
+
+
+def test_copy_is_valid_and_cli_exits_0(data, capsys):
+    assert main(["validate", str(data.directory)]) == 0
+    assert "valid" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "file, row_id, column, value, expected",
+    [
+        ("funding_rounds.csv", "series-b-2025", "announced_date", "2025-02-30", "'2025-02-30' is not a real date"),
+        ("funding_rounds.csv", "series-b-2025", "announced_date", "25/09/2025", "is not a date written YYYY-MM-DD"),
+        ("funding_rounds.csv", "series-b-2025", "amount_usd", "1.1bn", "'1.1bn' is not a whole number"),
+        ("funding_rounds.csv", "series-b-2025", "amount_usd", "-5", "is below the minimum of 0"),
+        ("deployments.csv", "loughton", "gpu_count", "lots", "'lots' is not a whole number"),
+        ("deployments.csv", "loughton", "gpu_count", "-23040", "is below the minimum of 0"),
+        ("deployments.csv", "loughton", "power_mw", "fifty", "'fifty' is not a number"),
+        ("deployments.csv", "loughton", "region", "Europa", "'Europa' is not an allowed value"),
+        ("deployments.csv", "loughton", "country", "UK", "'UK' is not an allowed value"),
+        ("deployments.csv", "loughton", "gpu_count_qualifier", "roughly", "'roughly' is not an allowed value"),
+        ("deployments.csv", "loughton", "name", "", "is required"),
+        ("claims.csv", "gnw-loughton-gpus", "qualifier", "maybe", "'maybe' is not an allowed value"),
+        ("claims.csv", "gnw-loughton-gpus", "source_id", "nowhere-2025", "'nowhere-2025' is not a source_id in sources.csv"),
+        ("deployments.csv", "loughton", "part_of", "atlantis", "'atlantis' is not a deployment_id in deployments.csv"),
+        ("funding_rounds.csv", "seed-2023", "included_in", "series-z", "'series-z' is not a round_id in funding_rounds.csv"),
+        ("sources.csv", "openai-2025-09-16", "url", "ftp://example.org/x", "does not match the pattern"),
+    ],
+)
+def test_bad_cell(data, file, row_id, column, value, expected):
+    line = data.set_cell(file, row_id, column, value)
+    found = messages(data)
+    assert any(m.startswith(f"{file}:{line}: {column}: ") and expected in m for m in found), found
+
+
+def test_duplicate_id_names_both_lines(data):
+    rows = data.rows("sources.csv")
+    rows.append(rows[3])
+    data.write_rows("sources.csv", rows)
+    assert f"sources.csv:{len(rows)}: source_id: duplicate value '{rows[3][0]}' (first on line 4)" in messages(data)
+
+
+def test_missing_and_unknown_columns(data):
+    rows = data.rows("deployments.csv")
+    rows[0][rows[0].index("region")] = "area"
+    data.write_rows("deployments.csv", rows)
+    found = messages(data)
+    assert "deployments.csv:1: region: column is missing" in found
+    assert "deployments.csv:1: area: unknown column" in found
+
+
+def test_missing_file(data):
+    data.path("claims.csv").unlink()
+    assert messages(data) == ["claims.csv: file is missing"]
+
+
+def test_empty_file(data):
+    data.path("sources.csv").write_bytes(b"")
+    assert "sources.csv: file is empty; it needs at least a header row" in messages(data)
+
+
+def test_row_with_too_few_cells(data):
+    with open(data.path("sources.csv"), "a", encoding="utf-8") as handle:
+        handle.write("only-two,cells\n")
+    line = len(data.rows("sources.csv"))
+    assert f"sources.csv:{line}: has 2 cells, the header has 9" in messages(data)
+
+
+def test_broken_quoting(data):
+    text = data.path("claims.csv").read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    lines.insert(3, 'bad-quote,nscale,founded_year,2024,,exact,channelnews-2025-10-03,"unterminated\n')
+    data.path("claims.csv").write_text("".join(lines), encoding="utf-8")
+    found = messages(data)
+    assert len(found) == 1 and found[0].startswith("claims.csv:4: broken CSV"), found
+
+
+def test_invalid_utf8(data):
+    raw = data.path("deployments.csv").read_bytes().replace(b"Loughton, Essex", b"Loughton, \xff", 1)
+    data.path("deployments.csv").write_bytes(raw)
+    (message,) = messages(data)
+    assert message.startswith("deployments.csv:4: is not valid UTF-8 (byte 0xff)")
+
+
+def test_overlap_cycle(data):
+    line = data.set_cell("deployments.csv", "uk-commitment", "part_of", "loughton")
+    found = messages(data)
+    assert f"deployments.csv:{line}: part_of: links form a cycle: uk-commitment -> loughton -> uk-commitment" in found
+
+
+def test_self_link_is_a_cycle(data):
+    line = data.set_cell("deployments.csv", "sines-microsoft", "same_gpus_as", "sines-microsoft")
+    assert f"deployments.csv:{line}: same_gpus_as: links form a cycle: sines-microsoft -> sines-microsoft" in messages(data)
+
+
+def test_round_fold_in_cycle(data):
+    line = data.set_cell("funding_rounds.csv", "series-c-2026", "included_in", "pre-series-c-safe-2025")
+    assert any(m.startswith(f"funding_rounds.csv:{line}: included_in: links form a cycle") for m in messages(data))
+
+
+def test_claim_about_unknown_subject(data):
+    line = data.set_cell("claims.csv", "gnw-dgx-gpus", "subject_id", "uk-dgx-cloud+atlantis")
+    assert any(m.startswith(f"claims.csv:{line}: subject_id: 'uk-dgx-cloud+atlantis' is not") for m in messages(data))
+
+
+def test_evidence_must_state_the_number(data):
+    line = data.set_cell("claims.csv", "gnw-dgx-gpus", "value", "4500")
+    found = messages(data)
+    assert f"claims.csv:{line}: evidence: does not state 4500; quote the words that do, or set derived_from" in found
+
+
+def test_table_figure_must_be_stated_by_a_claim(data):
+    line = data.set_cell("deployments.csv", "uk-dgx-cloud", "gpu_count", "4700")
+    found = messages(data)
+    assert any(m.startswith(f"deployments.csv:{line}: gpu_count: 4700 is not stated by any claim") for m in found)
+
+
+def test_derived_claim_needs_an_existing_source_claim(data):
+    line = data.set_cell("claims.csv", "article-nvidia-uk-share", "derived_from", "no-such-claim")
+    assert f"claims.csv:{line}: derived_from: 'no-such-claim' is not a claim_id in claims.csv" in messages(data)
+
+
+def test_text_claim_needs_value_text(data):
+    line = data.set_cell("claims.csv", "digitallook-stargate-uk-status", "value_text", "")
+    assert any(m.startswith(f"claims.csv:{line}: value_text: 'status' is stated in words") for m in messages(data))
+
+
+def test_status_change_needs_its_date_and_source(data):
+    line = data.set_cell("deployments.csv", "sines-microsoft", "status", "paused")
+    found = messages(data)
+    assert f"deployments.csv:{line}: status_date: is required when the status is 'paused'" in found
+    assert f"deployments.csv:{line}: status_source_id: is required when the status is 'paused'" in found
+
+
+def test_date_after_the_review_date(data):
+    line = data.set_cell("funding_rounds.csv", "series-c-2026", "announced_date", "2062-03-09")
+    assert any(m.startswith(f"funding_rounds.csv:{line}: announced_date: 2062-03-09 is after") for m in messages(data))
+
+
+def test_month_precision_date_is_the_first_of_the_month(data):
+    line = data.set_cell("sources.csv", "rcr-2025-09", "published_date", "2025-09-15")
+    assert f"sources.csv:{line}: published_date: with precision 'month', write the first day of the month" in messages(data)
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (b"{not json", "datapackage.json:1: is not valid JSON"),
+        (b"[]", "datapackage.json: must be a JSON object"),
+        (b'{"as_of": "2026-11-26", "resources": 3}', "datapackage.json: 'resources' must be a list"),
+        (b"\xff\xfe", "datapackage.json: is not valid UTF-8"),
+    ],
+)
+def test_broken_datapackage(data, content, expected):
+    data.path("datapackage.json").write_bytes(content)
+    (message,) = messages(data)
+    assert message.startswith(expected)
+
+
+def test_datapackage_missing_a_field(data):
+    descriptor = json.loads(data.path("datapackage.json").read_text(encoding="utf-8"))
+    claims = next(r for r in descriptor["resources"] if r["name"] == "claims")
+    claims["schema"]["fields"] = [f for f in claims["schema"]["fields"] if f["name"] != "evidence"]
+    data.path("datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    assert "datapackage.json: claims.evidence: field is missing from the schema" in messages(data)
+
+
+def test_every_problem_is_reported_at_once(data):
+    data.set_cell("deployments.csv", "loughton", "gpu_count", "x")
+    data.set_cell("claims.csv", "gnw-dgx-gpus", "qualifier", "y")
+    assert len(messages(data)) == 2
+
+
+def test_loaders_raise_one_error_and_load_nothing(data):
+    data.set_cell("deployments.csv", "loughton", "gpu_count", "x")
+    with pytest.raises(DatasetError) as raised:
+        load_deployments(directory=data.directory)
+    assert [str(p) for p in raised.value.problems] == messages(data)
+    with pytest.raises(DatasetError):
+        load_claims(directory=data.directory)  # a problem in any table stops every loader
+
+
+def test_cli_prints_problems_and_exits_1(data, capsys):
+    line = data.set_cell("deployments.csv", "loughton", "region", "Atlantis")
+    assert main(["validate", str(data.directory)]) == 1
+    out = capsys.readouterr().out
+    assert f"deployments.csv:{line}: region: 'Atlantis' is not an allowed value" in out
+    assert "Traceback" not in out
+
+
+def test_edits_are_picked_up_without_restarting(data):
+    assert validate(data.directory) == []
+    data.set_cell("deployments.csv", "loughton", "gpu_count", "x")
+    assert validate(data.directory) != []
