@@ -11,7 +11,7 @@ Load the tables, then ask the questions analysts ask:
 Charts live in ``nscale_data.charts`` and import matplotlib only when used.
 """
 
-from nscale_data.analysis import capital_raised, conflicts, gpu_totals, gpus_by_region, rounds_counted, summary
+from nscale_data.analysis import capital_raised, claim_checks, conflicts, gpu_totals, gpus_by_region, rounds_counted, summary
 from nscale_data.dataset import (
     dataset_as_of,
     load_claims,
@@ -26,6 +26,7 @@ __all__ = [
     "DatasetError",
     "Problem",
     "capital_raised",
+    "claim_checks",
     "conflicts",
     "dataset_as_of",
     "gpu_totals",

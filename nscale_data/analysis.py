@@ -158,17 +158,15 @@ def summary(as_of: AsOf = None, directory: Directory = None) -> dict:
     }
 
 
-def conflicts(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
-    """Claims that disagree with the resolved value, one row per claim.
+def claim_checks(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
+    """Every claim beside the value it is checked against, and whether they agree.
 
     The resolved value is the one in the rounds or deployments table (which
     follows the primary source), a sum for a claim about several rows, or the
-    capital raised to the source's date for a claim about the total.
-
-    Examples:
-        >>> c = conflicts()
-        >>> c.loc[c["claim_id"] == "article-stargate-uk-gpus", ["claimed_value", "resolved_value"]].values.tolist()
-        [[50000, 31000]]
+    capital raised to the source's date for a claim about the total. Claims
+    with nothing to check against (the company's founding year, say) are left
+    out. ``agrees`` follows the claim's qualifier: "at least" agrees with any
+    larger value, "approximately" with a value within 5%.
     """
     claims = load_claims(as_of, directory)
     sources = load_sources(as_of, directory)
@@ -176,7 +174,7 @@ def conflicts(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
     rows = []
     for claim_id, claim in claims.iterrows():
         resolved = _resolve(claim, tables, claims, sources, directory)
-        if resolved is None or _agrees(claim, resolved[0]):
+        if resolved is None:
             continue
         value, qualifier, source_id = resolved
         rows.append(
@@ -192,9 +190,28 @@ def conflicts(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
                 "resolved_value": value,
                 "resolved_qualifier": qualifier,
                 "resolved_source_id": source_id,
+                "agrees": _agrees(claim, value),
             }
         )
-    return pd.DataFrame(rows, columns=list(rows[0]) if rows else ["claim_id", "subject", "claimed_value", "resolved_value", "source_id"])
+    return pd.DataFrame(rows, columns=CHECK_COLUMNS)
+
+
+CHECK_COLUMNS = [
+    "claim_id", "subject", "subject_name", "attribute", "claimed_value", "claimed_qualifier", "source_id",
+    "evidence", "resolved_value", "resolved_qualifier", "resolved_source_id", "agrees",
+]
+
+
+def conflicts(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
+    """Claims that disagree with the resolved value, one row per claim (see ``claim_checks``).
+
+    Examples:
+        >>> c = conflicts()
+        >>> c.loc[c["claim_id"] == "article-stargate-uk-gpus", ["claimed_value", "resolved_value"]].values.tolist()
+        [[50000, 31000]]
+    """
+    checks = claim_checks(as_of, directory)
+    return checks[~checks["agrees"]].drop(columns="agrees").reset_index(drop=True)
 
 
 def _plain(claim: pd.Series) -> object:

@@ -113,7 +113,7 @@ def _load(name: str, as_of: AsOf, directory: Directory) -> pd.DataFrame:
     frame = frames[name].copy()
     if as_of is not None and name in DATE_COLUMNS:
         date, precision = DATE_COLUMNS[name]
-        frame = frame[_period_end(frame[date], frame[precision]) <= _timestamp(as_of)]
+        frame = frame[period_end(frame[date], frame[precision]) <= _timestamp(as_of)]
     return frame
 
 
@@ -123,7 +123,8 @@ def _unlink(frame: pd.DataFrame, columns: list[str]) -> None:
         frame.loc[~frame[column].isin(frame.index), column] = pd.NA
 
 
-def _period_end(dates: pd.Series, precision: pd.Series) -> pd.Series:
+def period_end(dates: pd.Series, precision: pd.Series) -> pd.Series:
+    """The last day each date stands for: a month-precision date counts from the month's end."""
     ends = dates.copy()
     month = precision == "month"
     year = precision == "year"
