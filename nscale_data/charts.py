@@ -46,9 +46,23 @@ def _styled(chart):
     @functools.wraps(chart)
     def build(*args, **kwargs) -> Figure:
         with matplotlib.rc_context(STYLE):
-            return chart(*args, **kwargs)
+            fig = chart(*args, **kwargs)
+            _freeze_layout(fig)
+        return fig
 
     return build
+
+
+def _freeze_layout(fig: Figure) -> None:
+    """Solve the layout once and fix each axes' position, rounded.
+
+    The layout solver's last digits can vary between runs; rounded positions
+    keep the SVG's clip-path ids, and so the files, byte for byte the same.
+    """
+    fig.draw_without_rendering()
+    for ax in fig.axes:
+        ax.set_position([round(v, 6) for v in ax.get_position().bounds])
+    fig.set_layout_engine("none")
 
 
 @_styled

@@ -46,8 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     conflicts.add_argument("--json", action="store_true", help="print JSON")
     conflicts.set_defaults(run=_conflicts)
 
-    figures = commands.add_parser("figures", help="regenerate every figure in figures/ (SVG and PNG)")
-    figures.add_argument("--out", type=Path, default=Path("figures"), help="output directory (default: figures)")
+    figures = commands.add_parser("figures", help="rebuild the stale figures (SVG and PNG) and notebook outputs")
+    figures.add_argument("--out", type=Path, default=Path("figures"), help="figure directory (default: figures)")
+    figures.add_argument("--notebooks", type=Path, default=Path("notebooks"), help="notebook directory (default: notebooks)")
+    figures.add_argument("--force", action="store_true", help="rebuild everything, stale or not")
+    figures.add_argument("--jobs", type=int, default=None, help="notebooks run in parallel (default: number of cores)")
+    figures.add_argument("--timeout", type=float, default=300.0, help="seconds allowed per notebook (default: 300)")
     figures.set_defaults(run=_figures)
     return parser
 
@@ -111,7 +115,7 @@ def _conflicts(args) -> int:
 def _figures(args) -> int:
     from nscale_data.figures import build_all
 
-    return build_all(args.out)
+    return build_all(args.out, args.notebooks, force=args.force, jobs=args.jobs, timeout=args.timeout)
 
 
 def _show(value: object) -> str:

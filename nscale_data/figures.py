@@ -1,0 +1,317 @@
+"""Regenerating the figures and the notebooks' outputs: only what is stale, safely, in parallel.
+
+Design: the figures are rendered in this process, which already has pandas
+and matplotlib loaded; the notebooks run in a few warm kernels (one per job)
+that execute one notebook after another, with the namespace cleared between
+them, instead of a fresh kernel per notebook. Each target records the hash
+of its inputs (its data tables, the library code, the pinned environment
+and, for a notebook, its cells' code) in ``build/regenerate-state.json``; a
+target whose inputs and outputs are unchanged is skipped.
+
+Every output is written to a temporary file and renamed into place, so an
+interrupted or failing run leaves the previous file as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from nscale_data.schema import PACKAGE_FILE, PACKAGED_DATA
+
+PACKAGE_CODE = Path(__file__).parent
+STATE_FILE = Path("build") / "regenerate-state.json"
+KERNEL = "python3"
+TABLES = ("sources", "funding_rounds", "deployments", "claims")
+CHART_TABLES = ("sources", "funding_rounds", "deployments")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One thing to build: a figure (SVG and PNG) or a notebook's outputs."""
+
+    name: str
+    tables: tuple[str, ...]
+    chart: str | None = None  # name of the function in nscale_data.charts
+
+    @property
+    def is_notebook(self) -> bool:
+        return self.chart is None
+
+
+FIGURES = (
+    Target("capital-and-gpus", CHART_TABLES, "capital_and_gpus"),
+    Target("timeline", CHART_TABLES, "timeline"),
+    Target("article-vs-sources", TABLES, "article_vs_sources"),
+    Target("capex-vs-capital", CHART_TABLES, "capex_vs_capital"),
+)
+# The tables each notebook shows; a notebook not listed here depends on every table.
+NOTEBOOK_TABLES = {
+    "02-capital-and-gpus-by-region.ipynb": CHART_TABLES,
+    "03-timeline.ipynb": CHART_TABLES,
+    "05-capital-against-cost.ipynb": CHART_TABLES,
+}
+
+
+@dataclass
+class Outcome:
+    target: Target
+    status: str  # "built", "up to date" or "failed"
+    seconds: float = 0.0
+    error: str = ""
+
+
+def build_all(
+    out: Path = Path("figures"),
+    notebooks: Path = Path("notebooks"),
+    force: bool = False,
+    jobs: int | None = None,
+    timeout: float = 300.0,
+    report: Callable[[str], None] = print,
+    state_file: Path = STATE_FILE,
+    figures: tuple[Target, ...] = FIGURES,
+) -> int:
+    """Rebuild every stale figure and every stale notebook in ``notebooks``.
+
+    Prints one line per target as it finishes and a closing summary; returns
+    0, or 1 if anything failed (the failed target's previous files are kept).
+    """
+    from nscale_data.dataset import validate
+
+    start = time.perf_counter()
+    problems = validate()
+    if problems:
+        for problem in problems:
+            report(str(problem))
+        report("The data is invalid; nothing was built.")
+        return 1
+    state = _read_state(state_file)
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    figure_targets = [(t, _inputs_hash(t, None), [out / f"{t.name}.svg", out / f"{t.name}.png"]) for t in figures]
+    notebook_targets = []
+    if notebooks.is_dir():
+        for path in sorted(notebooks.glob("*.ipynb")):
+            target = Target(path.name, NOTEBOOK_TABLES.get(path.name, TABLES))
+            notebook_targets.append((target, _inputs_hash(target, path), [path]))
+    else:
+        report(f"{notebooks}/ not found: notebooks skipped")
+
+    outcomes: list[Outcome] = []
+    stale = []
+    for target, digest, outputs in figure_targets + notebook_targets:
+        if not force and _fresh(state.get(_key(target)), digest, outputs):
+            outcomes.append(Outcome(target, "up to date"))
+            report(f"up to date  {_key(target)}")
+        else:
+            stale.append((target, digest, outputs))
+
+    def finished(outcome: Outcome, digest: str, outputs: list[Path]) -> None:
+        with lock:
+            outcomes.append(outcome)
+            if outcome.status == "built":
+                state[_key(outcome.target)] = {"inputs": digest, "outputs": {str(p): _file_hash(p) for p in outputs}}
+            line = f"{outcome.status:<11} {_key(outcome.target)} ({outcome.seconds:.1f}s)"
+            report(line + (f"\n            {outcome.error}" if outcome.error else ""))
+
+    lock = threading.Lock()
+    stale_notebooks = [s for s in stale if s[0].is_notebook]
+    runner = _NotebookRunner(notebooks, min(jobs, len(stale_notebooks)), timeout) if stale_notebooks else None
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(stale_notebooks)))) as pool:
+            futures = [pool.submit(runner.run, t, d, o, finished) for t, d, o in stale_notebooks]
+            for target, digest, outputs in (s for s in stale if not s[0].is_notebook):
+                finished(_build_figure(target, out), digest, outputs)
+            for future in futures:
+                future.result()
+    finally:
+        if runner:
+            runner.close()
+        _write_state(state_file, state)
+
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("built", "up to date", "failed")}
+    if not counts["built"] and not counts["failed"]:
+        report(f"Nothing to do: all {counts['up to date']} figures and notebooks are up to date.")
+    else:
+        report(f"{counts['built']} built, {counts['up to date']} up to date, {counts['failed']} failed "
+               f"in {time.perf_counter() - start:.1f}s.")
+    return 1 if counts["failed"] else 0
+
+
+def _key(target: Target) -> str:
+    return f"notebook {target.name}" if target.is_notebook else f"figure {target.name}"
+
+
+def _build_figure(target: Target, out: Path) -> Outcome:
+    from nscale_data import charts
+
+    start = time.perf_counter()
+    try:
+        fig = getattr(charts, target.chart)()
+        out.mkdir(parents=True, exist_ok=True)
+        save_figure(fig, out / target.name)
+    except Exception as exc:  # a failing chart is reported; the others still build
+        return Outcome(target, "failed", time.perf_counter() - start, f"{type(exc).__name__}: {exc}")
+    return Outcome(target, "built", time.perf_counter() - start)
+
+
+def save_figure(fig, base: Path) -> None:
+    """Write ``base``.svg and ``base``.png, byte for byte reproducible, each atomically."""
+    import matplotlib
+
+    from nscale_data.charts import STYLE
+
+    with matplotlib.rc_context(STYLE):
+        for suffix, options in ((".svg", {"metadata": {"Date": None}}), (".png", {"dpi": 150, "metadata": {"Software": None}})):
+            with atomic_write(base.with_suffix(suffix)) as handle:
+                fig.savefig(handle, format=suffix[1:], **options)
+
+
+class atomic_write:
+    """Open a temporary file beside ``path``; rename it onto ``path`` only if the block succeeds."""
+
+    def __init__(self, path: Path, mode: str = "wb"):
+        self.path, self.mode = Path(path), mode
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self.temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        self.handle = os.fdopen(fd, self.mode, **({} if "b" in self.mode else {"encoding": "utf-8", "newline": "\n"}))
+        return self.handle
+
+    def __exit__(self, kind, value, traceback) -> None:
+        self.handle.close()
+        if kind is None:
+            os.chmod(self.temporary, 0o644)
+            os.replace(self.temporary, self.path)
+        else:
+            os.unlink(self.temporary)
+
+
+class _NotebookRunner:
+    """A pool of warm kernels, each executing notebooks one after another."""
+
+    def __init__(self, directory: Path, kernels: int, timeout: float):
+        from jupyter_client.manager import KernelManager
+
+        self.directory, self.timeout = directory, timeout
+        self.idle: queue.Queue = queue.Queue()
+        for _ in range(max(1, kernels)):
+            km = KernelManager(kernel_name=KERNEL)
+            km.start_kernel(cwd=str(directory.resolve()), stderr=subprocess.DEVNULL)
+            self.idle.put(km)
+        self.managers = list(self.idle.queue)
+
+    def run(self, target: Target, digest: str, outputs: list[Path], finished) -> None:
+        km = self.idle.get()
+        try:
+            outcome = self._execute(km, target)
+        finally:
+            self.idle.put(km)
+        finished(outcome, digest, outputs)
+
+    def _execute(self, km, target: Target) -> Outcome:
+        import nbformat
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+        start = time.perf_counter()
+        path = self.directory / target.name
+        nb = nbformat.read(path, as_version=4)
+        client = NotebookClient(nb, km=km, kernel_name=KERNEL, record_timing=False, interrupt_on_timeout=True,
+                                resources={"metadata": {"path": str(self.directory.resolve())}})
+        index = -1
+        try:
+            with client.setup_kernel():
+                client.kc.execute_interactive("%reset -f", silent=True, timeout=60)
+                for index, cell in enumerate(nb.cells):
+                    client.timeout = max(1, int(self.timeout - (time.perf_counter() - start)))
+                    client.execute_cell(cell, index)
+                client.kc.stop_channels()
+        except (CellExecutionError, CellTimeoutError, DeadKernelError, TimeoutError, RuntimeError) as exc:
+            if isinstance(exc, DeadKernelError) or not km.is_alive():
+                km.restart_kernel(now=True)
+            return Outcome(target, "failed", time.perf_counter() - start, _describe(exc, index))
+        normalise(nb)
+        with atomic_write(path, "w") as handle:
+            nbformat.write(nb, handle)
+        return Outcome(target, "built", time.perf_counter() - start)
+
+    def close(self) -> None:
+        for km in self.managers:
+            km.shutdown_kernel(now=True)
+
+
+def _describe(exc: Exception, index: int) -> str:
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    error = getattr(exc, "ename", None)
+    detail = f"{error}: {exc.evalue}" if error else (lines[-1] if lines else type(exc).__name__)
+    return f"cell {index + 1}: {detail}"
+
+
+def normalise(nb) -> None:
+    """Strip what varies between runs: timings, kernel details, the warm kernel's execution counts."""
+    nb.metadata = {
+        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": KERNEL},
+        "language_info": {"name": "python"},
+    }
+    count = 0
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        if cell.cell_type != "code":
+            continue
+        if cell.outputs or cell.source.strip():
+            count += 1
+        cell.execution_count = count if cell.source.strip() else None
+        for output in cell.outputs:
+            if "execution_count" in output:
+                output.execution_count = cell.execution_count
+
+
+def _inputs_hash(target: Target, notebook: Path | None) -> str:
+    digest = hashlib.sha256()
+    files = [PACKAGED_DATA / PACKAGE_FILE, *(PACKAGED_DATA / f"{t}.csv" for t in target.tables)]
+    files += sorted(PACKAGE_CODE.glob("*.py"))
+    lock = Path("requirements.lock")
+    for path in files + ([lock] if lock.exists() else []):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    if notebook is not None:
+        import nbformat
+
+        nb = nbformat.read(notebook, as_version=4)
+        for cell in nb.cells:
+            digest.update(cell.cell_type.encode() + b"\0" + cell.source.encode() + b"\0")
+    return digest.hexdigest()
+
+
+def _fresh(entry: dict | None, digest: str, outputs: list[Path]) -> bool:
+    if not entry or entry.get("inputs") != digest:
+        return False
+    recorded = entry.get("outputs", {})
+    return all(p.exists() and recorded.get(str(p)) == _file_hash(p) for p in outputs)
+
+
+def _file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _read_state(path: Path) -> dict:
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def _write_state(path: Path, state: dict) -> None:
+    with atomic_write(path, "w") as handle:
+        json.dump(state, handle, indent=1, sort_keys=True)
