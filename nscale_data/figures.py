@@ -23,7 +23,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,18 +123,14 @@ def build_all(
             report(line + (f"\n            {outcome.error}" if outcome.error else ""))
 
     lock = threading.Lock()
-    stale_notebooks = [s for s in stale if s[0].is_notebook]
-    runner = _NotebookRunner(notebooks, min(jobs, len(stale_notebooks)), timeout) if stale_notebooks else None
+    stale_notebooks = [item for item in stale if item[0].is_notebook]
+    workers = _start_notebook_workers(notebooks, stale_notebooks, min(jobs, len(stale_notebooks)), timeout, finished)
     try:
-        with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(stale_notebooks)))) as pool:
-            futures = [pool.submit(runner.run, t, d, o, finished) for t, d, o in stale_notebooks]
-            for target, digest, outputs in (s for s in stale if not s[0].is_notebook):
-                finished(_build_figure(target, out), digest, outputs)
-            for future in futures:
-                future.result()
+        for target, digest, outputs in (item for item in stale if not item[0].is_notebook):
+            finished(_build_figure(target, out), digest, outputs)
+        for worker in workers:
+            worker.join()
     finally:
-        if runner:
-            runner.close()
         _write_state(state_file, state)
 
     counts = {s: sum(o.status == s for o in outcomes) for s in ("built", "up to date", "failed")}
@@ -197,58 +192,79 @@ class atomic_write:
             os.unlink(self.temporary)
 
 
-class _NotebookRunner:
-    """A pool of warm kernels, each executing notebooks one after another."""
+def _start_notebook_workers(directory: Path, stale: list, kernels: int, timeout: float, finished) -> list[threading.Thread]:
+    """Start ``kernels`` threads, each with one warm kernel, taking notebooks from a shared queue."""
+    from jupyter_core.utils import run_sync
 
-    def __init__(self, directory: Path, kernels: int, timeout: float):
-        from jupyter_client.manager import KernelManager
+    work: queue.Queue = queue.Queue()
+    for item in stale:
+        work.put(item)
 
-        self.directory, self.timeout = directory, timeout
-        self.idle: queue.Queue = queue.Queue()
-        for _ in range(max(1, kernels)):
-            km = KernelManager(kernel_name=KERNEL)
-            km.start_kernel(cwd=str(directory.resolve()), stderr=subprocess.DEVNULL)
-            self.idle.put(km)
-        self.managers = list(self.idle.queue)
-
-    def run(self, target: Target, digest: str, outputs: list[Path], finished) -> None:
-        km = self.idle.get()
+    def worker() -> None:
+        km = None
         try:
-            outcome = self._execute(km, target)
+            while True:
+                try:
+                    target, digest, outputs = work.get_nowait()
+                except queue.Empty:
+                    return
+                start = time.perf_counter()
+                try:
+                    km = km or _start_kernel(directory)
+                    outcome = _execute(km, directory, target, timeout)
+                except Exception as exc:  # a kernel that cannot start fails this notebook, not the run
+                    outcome = Outcome(target, "failed", time.perf_counter() - start, f"{type(exc).__name__}: {exc}")
+                finished(outcome, digest, outputs)
         finally:
-            self.idle.put(km)
-        finished(outcome, digest, outputs)
+            if km is not None:
+                run_sync(km.shutdown_kernel)(now=True)
 
-    def _execute(self, km, target: Target) -> Outcome:
-        import nbformat
-        from nbclient import NotebookClient
-        from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    threads = [threading.Thread(target=worker, name=f"kernel-{n}") for n in range(kernels)]
+    for thread in threads:
+        thread.start()
+    return threads
 
-        start = time.perf_counter()
-        path = self.directory / target.name
-        nb = nbformat.read(path, as_version=4)
-        client = NotebookClient(nb, km=km, kernel_name=KERNEL, record_timing=False, interrupt_on_timeout=True,
-                                resources={"metadata": {"path": str(self.directory.resolve())}})
-        index = -1
-        try:
-            with client.setup_kernel():
-                client.kc.execute_interactive("%reset -f", silent=True, timeout=60)
-                for index, cell in enumerate(nb.cells):
-                    client.timeout = max(1, int(self.timeout - (time.perf_counter() - start)))
-                    client.execute_cell(cell, index)
-                client.kc.stop_channels()
-        except (CellExecutionError, CellTimeoutError, DeadKernelError, TimeoutError, RuntimeError) as exc:
-            if isinstance(exc, DeadKernelError) or not km.is_alive():
-                km.restart_kernel(now=True)
-            return Outcome(target, "failed", time.perf_counter() - start, _describe(exc, index))
-        normalise(nb)
-        with atomic_write(path, "w") as handle:
-            nbformat.write(nb, handle)
-        return Outcome(target, "built", time.perf_counter() - start)
 
-    def close(self) -> None:
-        for km in self.managers:
-            km.shutdown_kernel(now=True)
+def _start_kernel(directory: Path):
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    km = AsyncKernelManager(kernel_name=KERNEL)
+    run_sync(km.start_kernel)(cwd=str(directory.resolve()), stderr=subprocess.DEVNULL)
+    return km
+
+
+def _execute(km, directory: Path, target: Target, timeout: float) -> Outcome:
+    """Run one notebook top to bottom in a warm kernel (namespace cleared first) and save it."""
+    import nbformat
+    from jupyter_core.utils import run_sync
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, DeadKernelError
+
+    start = time.perf_counter()
+    path = directory / target.name
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, km=km, kernel_name=KERNEL, record_timing=False, interrupt_on_timeout=True,
+                            error_on_timeout={"ename": "Timeout", "evalue": f"the notebook ran past {timeout:g}s"},
+                            resources={"metadata": {"path": str(directory.resolve())}})
+    index = -1
+    try:
+        with client.setup_kernel():
+            run_sync(client.kc.execute_interactive)("%reset -f", silent=True, timeout=60)
+            for index, cell in enumerate(nb.cells):
+                client.timeout = max(1, int(timeout - (time.perf_counter() - start)))
+                client.execute_cell(cell, index)
+    except (CellExecutionError, DeadKernelError, TimeoutError, RuntimeError) as exc:
+        if not run_sync(km.is_alive)():
+            run_sync(km.restart_kernel)(now=True)
+        return Outcome(target, "failed", time.perf_counter() - start, _describe(exc, index))
+    finally:
+        if client.kc is not None:
+            client.kc.stop_channels()
+    normalise(nb)
+    with atomic_write(path, "w") as handle:
+        nbformat.write(nb, handle)
+    return Outcome(target, "built", time.perf_counter() - start)
 
 
 def _describe(exc: Exception, index: int) -> str:

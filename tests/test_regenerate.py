@@ -1,0 +1,120 @@
+"""Regeneration: reproduces the committed outputs, rebuilds only what is stale, fails safely."""
+
+from __future__ import annotations
+
+import shutil
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from conftest import REPO
+from nscale_data import figures
+from nscale_data.figures import FIGURES, atomic_write, build_all
+from nscale_data.schema import PACKAGED_DATA
+
+
+def _build(tmp_path, lines=None, **options):
+    lines = [] if lines is None else lines
+    options.setdefault("figures", ())
+    code = build_all(out=tmp_path / "figures", notebooks=tmp_path / "notebooks", report=lines.append,
+                     state_file=tmp_path / "state.json", jobs=2, **options)
+    return code, lines
+
+
+def _notebook(tmp_path, name, *sources):
+    (tmp_path / "notebooks").mkdir(exist_ok=True)
+    nb = new_notebook(cells=[new_code_cell(s) for s in sources])
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i}"
+    nbformat.write(nb, tmp_path / "notebooks" / name)
+    return tmp_path / "notebooks" / name
+
+
+def test_regenerating_from_scratch_reproduces_the_committed_files(tmp_path):
+    """What `make figures` does on a clean checkout leaves `git status` empty."""
+    shutil.copytree(REPO / "notebooks", tmp_path / "notebooks")
+    code, lines = _build(tmp_path, force=True, figures=FIGURES)
+    assert code == 0, lines
+    for committed in sorted((REPO / "figures").iterdir()) + sorted((REPO / "notebooks").glob("*.ipynb")):
+        rebuilt = tmp_path / committed.parent.name / committed.name
+        assert rebuilt.read_bytes() == committed.read_bytes(), f"{committed.name} differs when rebuilt"
+
+
+def test_second_run_does_nothing(tmp_path):
+    path = _notebook(tmp_path, "a.ipynb", "1 + 1")
+    assert _build(tmp_path)[0] == 0
+    built = path.read_bytes()
+    assert nbformat.reads(built, as_version=4).cells[0].outputs[0]["data"]["text/plain"] == "2"
+    mtime = path.stat().st_mtime_ns
+    code, lines = _build(tmp_path)
+    assert code == 0
+    assert lines[-1] == "Nothing to do: all 1 figures and notebooks are up to date."
+    assert path.stat().st_mtime_ns == mtime
+
+
+def test_editing_a_notebook_rebuilds_only_that_notebook(tmp_path):
+    _notebook(tmp_path, "a.ipynb", "1 + 1")
+    _notebook(tmp_path, "b.ipynb", "2 + 2")
+    _build(tmp_path)
+    _notebook(tmp_path, "b.ipynb", "3 + 3")
+    code, lines = _build(tmp_path)
+    assert any(line.startswith("up to date  notebook a.ipynb") for line in lines)
+    assert any(line.startswith("built       notebook b.ipynb") for line in lines)
+    assert lines[-1].startswith("1 built, 1 up to date, 0 failed")
+
+
+def test_changing_one_data_file_rebuilds_only_what_reads_it(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    shutil.copytree(PACKAGED_DATA, data)
+    monkeypatch.setattr(figures, "PACKAGED_DATA", data)
+    _notebook(tmp_path, "02-capital-and-gpus-by-region.ipynb", "1")  # reads rounds, deployments, sources
+    _notebook(tmp_path, "other.ipynb", "2")  # not listed: reads every table
+    chosen = (FIGURES[0], next(t for t in FIGURES if "claims" in t.tables))
+    _build(tmp_path, figures=chosen)
+    with open(data / "claims.csv", "a", encoding="utf-8") as handle:
+        handle.write("\n")
+    code, lines = _build(tmp_path, figures=chosen)
+    rebuilt = {line.split()[2] for line in lines if line.startswith("built")}
+    assert rebuilt == {"other.ipynb", chosen[1].name}
+
+
+def test_failing_notebook_keeps_its_old_file_and_reports_cell_and_error(tmp_path):
+    _notebook(tmp_path, "good.ipynb", "'fine'")
+    bad = _notebook(tmp_path, "bad.ipynb", "x = 1", "1 / 0")
+    before = bad.read_bytes()
+    code, lines = _build(tmp_path)
+    assert code == 1
+    failure = next(i for i, line in enumerate(lines) if line.startswith("failed      notebook bad.ipynb"))
+    assert "cell 2: ZeroDivisionError: division by zero" in lines[failure]
+    assert bad.read_bytes() == before
+    assert nbformat.read(tmp_path / "notebooks" / "good.ipynb", as_version=4).cells[0].outputs
+    assert lines[-1].startswith("1 built, 0 up to date, 1 failed")
+
+
+def test_hung_notebook_is_stopped_by_the_timeout(tmp_path):
+    _notebook(tmp_path, "slow.ipynb", "import time\ntime.sleep(60)")
+    code, lines = _build(tmp_path, timeout=3)
+    assert code == 1
+    assert any("cell 1:" in line and "imeout" in line for line in lines), lines
+
+
+def test_interrupted_write_leaves_the_old_file_and_no_partial_file(tmp_path):
+    target = tmp_path / "figure.svg"
+    target.write_bytes(b"old")
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_write(target) as handle:
+            handle.write(b"half a fig")
+            raise KeyboardInterrupt
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["figure.svg"]
+
+
+def test_invalid_data_builds_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(figures, "_inputs_hash", lambda *a: pytest.fail("nothing should be hashed"))
+    from nscale_data import dataset
+
+    monkeypatch.setattr(dataset, "validate", lambda directory=None: ["claims.csv:2: value: broken"])
+    code, lines = _build(tmp_path)
+    assert code == 1
+    assert lines == ["claims.csv:2: value: broken", "The data is invalid; nothing was built."]
