@@ -88,12 +88,6 @@ def build_all(
     from nscale_data.dataset import validate
 
     start = time.perf_counter()
-    problems = validate()
-    if problems:
-        for problem in problems:
-            report(str(problem))
-        report("The data is invalid; nothing was built.")
-        return 1
     state = _read_state(state_file)
     jobs = max(1, jobs or os.cpu_count() or 1)
     figure_targets = [(t, _inputs_hash(t, None), [out / f"{t.name}.svg", out / f"{t.name}.png"]) for t in figures]
@@ -113,6 +107,14 @@ def build_all(
             report(f"up to date  {_key(target)}")
         else:
             stale.append((target, digest, outputs))
+
+    if stale:
+        problems = validate()
+        if problems:
+            for problem in problems:
+                report(str(problem))
+            report("The data is invalid; nothing was built.")
+            return 1
 
     def finished(outcome: Outcome, digest: str, outputs: list[Path]) -> None:
         with lock:
@@ -297,16 +299,27 @@ def _inputs_hash(target: Target, notebook: Path | None) -> str:
     digest = hashlib.sha256()
     files = [PACKAGED_DATA / PACKAGE_FILE, *(PACKAGED_DATA / f"{t}.csv" for t in target.tables)]
     files += sorted(PACKAGE_CODE.glob("*.py"))
-    lock = Path("requirements.lock")
+    lock = PACKAGE_CODE.parent / "requirements.lock"
     for path in files + ([lock] if lock.exists() else []):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     if notebook is not None:
-        import nbformat
-
-        nb = nbformat.read(notebook, as_version=4)
-        for cell in nb.cells:
-            digest.update(cell.cell_type.encode() + b"\0" + cell.source.encode() + b"\0")
+        for cell in _cells(notebook):
+            digest.update(cell.get("cell_type", "").encode() + b"\0" + _source(cell).encode() + b"\0")
     return digest.hexdigest()
+
+
+def _cells(notebook: Path) -> list[dict]:
+    """A notebook's cells, read as plain JSON (nbformat is slow to import for a no-op run)."""
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError, AttributeError):
+        return []  # unreadable: always stale, and the build reports the error
+    return [c for c in cells if isinstance(c, dict)] if isinstance(cells, list) else []
+
+
+def _source(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
 
 
 def _fresh(entry: dict | None, digest: str, outputs: list[Path]) -> bool:

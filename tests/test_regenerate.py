@@ -111,10 +111,12 @@ def test_interrupted_write_leaves_the_old_file_and_no_partial_file(tmp_path):
 
 
 def test_invalid_data_builds_nothing(tmp_path, monkeypatch):
-    monkeypatch.setattr(figures, "_inputs_hash", lambda *a: pytest.fail("nothing should be hashed"))
+    path = _notebook(tmp_path, "a.ipynb", "1 + 1")
+    before = path.read_bytes()
     from nscale_data import dataset
 
     monkeypatch.setattr(dataset, "validate", lambda directory=None: ["claims.csv:2: value: broken"])
     code, lines = _build(tmp_path)
     assert code == 1
     assert lines == ["claims.csv:2: value: broken", "The data is invalid; nothing was built."]
+    assert path.read_bytes() == before
