@@ -53,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     figures.add_argument("--jobs", type=int, default=None, help="notebooks run in parallel (default: number of cores)")
     figures.add_argument("--timeout", type=float, default=300.0, help="seconds allowed per notebook (default: 300)")
     figures.set_defaults(run=_figures)
+
+    report = commands.add_parser("report", help="write a static HTML report (notebooks, figures, sources)")
+    report.add_argument("--out", type=Path, default=Path("site"), help="output directory (default: site)")
+    report.set_defaults(run=_report)
     return parser
 
 
@@ -116,6 +120,14 @@ def _figures(args) -> int:
     from nscale_data.figures import build_all
 
     return build_all(args.out, args.notebooks, force=args.force, jobs=args.jobs, timeout=args.timeout)
+
+
+def _report(args) -> int:
+    from nscale_data.report import build_report
+
+    pages = build_report(args.out)
+    print(f"Wrote {len(pages)} pages; open {pages[0]} in a browser.")
+    return 0
 
 
 def _show(value: object) -> str:
