@@ -126,6 +126,7 @@ def build_all(
 
     lock = threading.Lock()
     stale_notebooks = [item for item in stale if item[0].is_notebook]
+    _import_before_threads(charts=len(stale_notebooks) < len(stale), notebooks=bool(stale_notebooks))
     workers = _start_notebook_workers(notebooks, stale_notebooks, min(jobs, len(stale_notebooks)), timeout, finished)
     try:
         for target, digest, outputs in (item for item in stale if not item[0].is_notebook):
@@ -142,6 +143,26 @@ def build_all(
         report(f"{counts['built']} built, {counts['up to date']} up to date, {counts['failed']} failed "
                f"in {time.perf_counter() - start:.1f}s.")
     return 1 if counts["failed"] else 0
+
+
+def _import_before_threads(charts: bool, notebooks: bool) -> None:
+    """Finish the heavy imports in this thread before the kernel threads start.
+
+    matplotlib looks at ``sys.modules`` for IPython; a half-imported IPython
+    from a kernel thread would break the chart being drawn meanwhile.
+    """
+    if notebooks:
+        import jupyter_core.utils  # noqa: F401
+        import nbclient  # noqa: F401
+        import nbformat  # noqa: F401
+        from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+        try:
+            KernelSpecManager().get_kernel_spec(KERNEL)  # imports IPython.paths, as each kernel start would
+        except NoSuchKernel:
+            pass  # each notebook then fails with this error, reported by name
+    if charts:
+        import nscale_data.charts  # noqa: F401
 
 
 def _key(target: Target) -> str:

@@ -1,0 +1,43 @@
+"""The README stays true: its set-up commands, make targets, CLI commands and data dictionary."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from conftest import REPO
+from nscale_data.cli import _parser
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_first_screen_gives_the_two_setup_commands():
+    first_screen = "\n".join(README.splitlines()[:15])
+    assert "make figures" in first_screen and "make test" in first_screen
+
+
+def test_every_make_target_in_the_readme_exists():
+    targets = set(re.findall(r"^([a-z]+):", (REPO / "Makefile").read_text(), re.M))
+    mentioned = set(re.findall(r"\bmake ([a-z]+)\b", README))
+    assert mentioned and mentioned <= targets, mentioned - targets
+
+
+def test_ci_runs_the_readme_test_command():
+    assert "make test" in (REPO / ".ci" / "run").read_text()
+
+
+def test_every_cli_command_in_the_readme_exists():
+    commands = set(_parser()._subparsers._group_actions[0].choices)
+    mentioned = set(re.findall(r"nscale-data ([a-z]+)", README))
+    assert mentioned and mentioned <= commands, mentioned - commands
+    assert commands <= mentioned, "every command is documented"
+
+
+def test_every_column_is_documented():
+    package = json.loads((REPO / "nscale_data" / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in package["resources"]:
+        section = README.split(f"#### `{resource['path']}`", 1)
+        assert len(section) == 2, f"no column table for {resource['path']}"
+        table = section[1].split("####", 1)[0]
+        for field in resource["schema"]["fields"]:
+            assert f"| `{field['name']}` |" in table, f"{resource['path']}: {field['name']} undocumented"
