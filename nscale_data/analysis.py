@@ -15,14 +15,23 @@ counts the larger of its own figure and the sum of its parts.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import pandas as pd
 
-from nscale_data.dataset import AsOf, Directory, dataset_as_of, load_claims, load_deployments, load_funding_rounds, load_sources
-from nscale_data.rules import COMPANY, TEXT_ATTRIBUTES
+from nscale_data.dataset import (
+    AsOf,
+    Directory,
+    dataset_as_of,
+    load_claims,
+    load_deployments,
+    load_funding_rounds,
+    load_sources,
+    period_end,
+)
+from nscale_data.rules import COMPANY, GLOBAL, TEXT_ATTRIBUTES
 
-GLOBAL = "Global"
 APPROX_TOLERANCE = 0.05  # "about X" agrees with a resolved value within 5%
 SOURCE_RANK = {"primary": 0, "wire": 1, "news": 2, "aggregator": 3}
 
@@ -60,23 +69,28 @@ def gpu_totals(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
         if pd.isna(deployments.at[row_id, "same_gpus_as"]):
             children.setdefault(parent, []).append(row_id)
 
-    def inactive(row_id: str) -> bool:
-        return deployments.at[row_id, "status"] != "announced"
+    def parts(row_id: str) -> list[str]:
+        return [c for c in children.get(row_id, []) if pd.isna(deployments.at[c, "superseded_by"])]
 
-    totals: dict[str, tuple[int, int]] = {}
+    def own(row_id: str) -> tuple[int, int]:
+        high = int(deployments.at[row_id, "gpu_count"])
+        return (0 if deployments.at[row_id, "gpu_count_qualifier"] == "up_to" else high), high
 
+    @functools.cache
+    def gross(row_id: str) -> tuple[int, int]:
+        """The row's figure with all its parts, paused or not."""
+        low, high = own(row_id)
+        inside = [gross(c) for c in parts(row_id)]
+        return max(low, sum(p[0] for p in inside)), max(high, sum(p[1] for p in inside))
+
+    @functools.cache
     def total(row_id: str) -> tuple[int, int]:
-        if row_id not in totals:
-            count = deployments.at[row_id, "gpu_count"]
-            own_high = int(count)
-            own_low = 0 if deployments.at[row_id, "gpu_count_qualifier"] == "up_to" else own_high
-            parts = children.get(row_id, [])
-            kept = [total(c) for c in parts if not inactive(c) and pd.isna(deployments.at[c, "superseded_by"])]
-            gone = [total(c) for c in parts if inactive(c)]
-            low = max(own_low - sum(g[0] for g in gone), sum(k[0] for k in kept), 0)
-            high = max(own_high - sum(g[1] for g in gone), sum(k[1] for k in kept), 0)
-            totals[row_id] = (low, high)
-        return totals[row_id]
+        """What the row counts now: a paused part is taken out, at its largest."""
+        low, high = own(row_id)
+        kept = [total(c) for c in parts(row_id) if deployments.at[c, "status"] == "announced"]
+        gone = sum(gross(c)[1] for c in parts(row_id) if deployments.at[c, "status"] != "announced")
+        high = max(high - gone, sum(k[1] for k in kept), 0)
+        return min(max(low - gone, sum(k[0] for k in kept), 0), high), high
 
     rows = []
     for row_id, row in deployments.iterrows():
@@ -84,7 +98,7 @@ def gpu_totals(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
         rows.append({"deployment_id": row_id, "low": low, "high": high, "counted": _how_counted(row_id, deployments)})
     result = pd.DataFrame(rows, columns=["deployment_id", "low", "high", "counted"]).set_index("deployment_id")
     result[["low", "high"]] = result[["low", "high"]].astype("Int64")
-    columns = ["name", "region", "country", "gpu_count", "gpu_count_qualifier", "status"]
+    columns = ["name", "region", "country", "gpu_count", "gpu_count_qualifier", "status", "part_of"]
     return deployments[columns].join(result)
 
 
@@ -121,7 +135,20 @@ def gpus_by_region(as_of: AsOf = None, directory: Directory = None) -> pd.DataFr
         North America       0       0
         Middle East         0       0
     """
-    totals = gpu_totals(as_of, directory)
+    return _by_region(gpu_totals(as_of, directory))
+
+
+def gpus_worldwide(as_of: AsOf = None, directory: Directory = None) -> tuple[int, int]:
+    """Low and high GPUs planned worldwide: the roadmap, or the regions' sum where larger.
+
+    Examples:
+        >>> gpus_worldwide("2025-10-03")
+        (300000, 300000)
+    """
+    return _worldwide(gpu_totals(as_of, directory))
+
+
+def _by_region(totals: pd.DataFrame) -> pd.DataFrame:
     regions = [r for r in totals["region"].cat.categories if r != GLOBAL]
     counted = totals[totals["counted"] == "region"]
     table = counted.groupby("region", observed=False)[["low", "high"]].sum().reindex(regions, fill_value=0)
@@ -129,15 +156,10 @@ def gpus_by_region(as_of: AsOf = None, directory: Directory = None) -> pd.DataFr
     return table.astype("int64")
 
 
-def gpus_worldwide(as_of: AsOf = None, directory: Directory = None) -> tuple[int, int]:
-    """Low and high GPUs planned worldwide: the roadmap, or the regions' sum if larger."""
-    totals = gpu_totals(as_of, directory)
-    top = totals[totals["counted"].isin(["region", "worldwide"])]
-    worldwide = top[top["counted"] == "worldwide"]
-    regional = top[top["counted"] == "region"]
-    low = max(int(worldwide["low"].sum()), int(regional["low"].sum()))
-    high = max(int(worldwide["high"].sum()), int(regional["high"].sum()))
-    return low, high
+def _worldwide(totals: pd.DataFrame) -> tuple[int, int]:
+    """The sum over rows counted at the top: worldwide plans, and regional rows inside none."""
+    top = totals[totals["counted"].isin(["region", "worldwide"]) & totals["part_of"].isna()]
+    return int(top["low"].sum()), int(top["high"].sum())
 
 
 def summary(as_of: AsOf = None, directory: Directory = None) -> dict:
@@ -148,12 +170,12 @@ def summary(as_of: AsOf = None, directory: Directory = None) -> dict:
         1718000000
     """
     stamp = dataset_as_of(directory) if as_of is None else pd.Timestamp(as_of)
-    regions = gpus_by_region(as_of, directory)
-    low, high = gpus_worldwide(as_of, directory)
+    totals = gpu_totals(as_of, directory)
+    low, high = _worldwide(totals)
     return {
         "as_of": stamp.strftime("%Y-%m-%d"),
         "capital_raised_usd": capital_raised(as_of, directory),
-        "gpus_by_region": {r: {"low": int(v.low), "high": int(v.high)} for r, v in regions.iterrows()},
+        "gpus_by_region": {r: {"low": int(v.low), "high": int(v.high)} for r, v in _by_region(totals).iterrows()},
         "gpus_worldwide": {"low": low, "high": high},
     }
 
@@ -215,10 +237,7 @@ def conflicts(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
 
 
 def _plain(claim: pd.Series) -> object:
-    if claim["attribute"] in TEXT_ATTRIBUTES:
-        return claim["value_text"]
-    value = float(claim["value"])
-    return int(value) if value.is_integer() else value
+    return claim["value_text"] if claim["attribute"] in TEXT_ATTRIBUTES else _number(claim["value"])
 
 
 def round_name(stage: str, instrument: str) -> str:
@@ -252,7 +271,8 @@ def _resolve(claim, tables, claims, sources, directory) -> tuple[object, str, st
     if subject == COMPANY:
         if attribute != "capital_raised_usd":
             return None
-        published = sources.at[claim["source_id"], "published_date"]
+        source = sources.loc[[claim["source_id"]]]
+        published = period_end(source["published_date"], source["published_date_precision"]).iloc[0]
         return capital_raised(published, directory), "sum", None
     parts = subject.split("+")
     for frame in tables.values():
@@ -262,7 +282,7 @@ def _resolve(claim, tables, claims, sources, directory) -> tuple[object, str, st
         if len(parts) > 1:
             if attribute in TEXT_ATTRIBUTES or values.isna().any():
                 return None
-            return int(values.sum()), "sum", None
+            return _number(values.astype(float).sum()), "sum", None
         value = values.iloc[0]
         if attribute in TEXT_ATTRIBUTES:
             text = "" if pd.isna(value) else (value.strftime("%Y-%m-%d") if attribute == "announced_date" else str(value))

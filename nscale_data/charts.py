@@ -193,7 +193,7 @@ def article_vs_sources(as_of: AsOf = None) -> Figure:
             claimed, resolved = row["claimed_value"] / scale, row["resolved_value"] / scale
             colour = VERMILLION if not row["agrees"] else GREY
             ax.plot([claimed, resolved], [y, y], color=colour, linewidth=2, zorder=1)
-            ax.scatter([resolved], [y], marker="D", s=70, color=BLUE, zorder=2, label="primary sources" if y == 0 else None)
+            ax.scatter([resolved], [y], marker="D", s=70, color=BLUE, zorder=2, label="resolved value" if y == 0 else None)
             ax.scatter([claimed], [y], marker="o", s=70, color=ORANGE, zorder=3, label="the article" if y == 0 else None)
             ax.annotate(_qualified(row["claimed_qualifier"], claimed), (claimed, y), xytext=(0, 8),
                         textcoords="offset points", ha="center", fontsize=9, color=colour if not row["agrees"] else "black")
@@ -215,7 +215,7 @@ def article_vs_sources(as_of: AsOf = None) -> Figure:
     if worst is not None:
         finding += f", most of all {worst['subject_name']} ({worst['claimed_value']:,} against {worst['resolved_value']:,})"
     fig.suptitle(finding, x=0.01, ha="left", fontsize=13, fontweight="bold")
-    _footer(fig, as_of, "Circles: ChannelNews (3 Oct 2025); diamonds: the value the primary sources give.",
+    _footer(fig, as_of, "Circles: ChannelNews (3 Oct 2025); diamonds: the resolved value, the primary source's where there is one.",
             sorted({ARTICLE, *article["resolved_source_id"].dropna()}))
     return fig
 

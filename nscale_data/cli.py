@@ -41,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--json", action="store_true", help="print JSON")
     summary.set_defaults(run=_summary)
 
-    conflicts = commands.add_parser("conflicts", help="claims that disagree with the primary sources")
+    conflicts = commands.add_parser("conflicts", help="claims that disagree with the resolved values")
     conflicts.add_argument("--as-of", type=_date, help="only claims published by this date (YYYY-MM-DD)")
     conflicts.add_argument("--json", action="store_true", help="print JSON")
     conflicts.set_defaults(run=_conflicts)
@@ -93,9 +93,10 @@ def _summary(args) -> int:
     print()
     rows = [(region, v["low"], v["high"]) for region, v in result["gpus_by_region"].items()]
     worldwide = result["gpus_worldwide"]
-    rows.append(("Worldwide (roadmap)", worldwide["low"], worldwide["high"]))
+    rows.append(("Worldwide", worldwide["low"], worldwide["high"]))
     print(_table(["Region", "GPUs, low", "GPUs, high"], [(r, f"{lo:,}", f"{hi:,}") for r, lo, hi in rows]))
     print("\nlow: firm figures only; high: each 'up to' at its maximum. Overlapping announcements counted once.")
+    print("Worldwide: the global roadmap, plus any regional plan outside it.")
     return 0
 
 

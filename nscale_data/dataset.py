@@ -109,11 +109,12 @@ def load_claims(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame
 
 
 def _load(name: str, as_of: AsOf, directory: Directory) -> pd.DataFrame:
-    _, frames = _tables(*_fingerprint(directory))
+    package, frames = _tables(*_fingerprint(directory))
     frame = frames[name].copy()
     if as_of is not None and name in DATE_COLUMNS:
         date, precision = DATE_COLUMNS[name]
-        frame = frame[period_end(frame[date], frame[precision]) <= _timestamp(as_of)]
+        known = period_end(frame[date], frame[precision]).clip(upper=pd.Timestamp(package.as_of))
+        frame = frame[known <= _timestamp(as_of)]
     return frame
 
 
@@ -124,13 +125,13 @@ def _unlink(frame: pd.DataFrame, columns: list[str]) -> None:
 
 
 def period_end(dates: pd.Series, precision: pd.Series) -> pd.Series:
-    """The last day each date stands for: a month-precision date counts from the month's end."""
-    ends = dates.copy()
-    month = precision == "month"
-    year = precision == "year"
-    ends[month] = dates[month] + pd.offsets.MonthEnd(0)
-    ends[year] = dates[year] + pd.offsets.YearEnd(0)
-    return ends
+    """The last day each date stands for (see ``rules.period_end``).
+
+    ``_load`` caps it at the data's review date: a row dated only to the
+    current month is known by the review date, since it is in the data.
+    """
+    ends = [rules.period_end(d.date(), p) for d, p in zip(dates, precision)]
+    return pd.Series(pd.to_datetime(ends), index=dates.index).astype(dates.dtype)
 
 
 def _timestamp(as_of: AsOf) -> pd.Timestamp:

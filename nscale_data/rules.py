@@ -15,6 +15,7 @@ from nscale_data.evidence import states
 from nscale_data.reading import Table
 
 COMPANY = "nscale"
+GLOBAL = "Global"  # the region of a worldwide plan
 # Claims whose value is words, not a figure; every other attribute is numeric.
 TEXT_ATTRIBUTES = frozenset(
     {"announced_date", "lead_investors", "included_in", "status", "target_regions", "offtake_agreement"}
@@ -123,18 +124,26 @@ def _path_back(start: str, edges: dict[str, list[str]]) -> list[str] | None:
 
 def _rounds(t: Table, problems: list[Problem]) -> None:
     _cycles(t, ("included_in",), "round_id", problems)
-    dates = {row["round_id"]: row["announced_date"] for row in t.rows}
+    ends = {row["round_id"]: period_end(row["announced_date"], row["announced_date_precision"]) for row in t.rows}
     for row, line in zip(t.rows, t.lines):
         if row["currency"] == "USD" and row["amount"] != row["amount_usd"]:
             problems.append(Problem(t.file, line, "amount_usd", "must equal amount when the currency is USD"))
         later = row["included_in"]
-        if later in dates and later != row["round_id"] and dates[later] < row["announced_date"]:
+        if later in ends and later != row["round_id"] and ends[later] < ends[row["round_id"]]:
             problems.append(Problem(t.file, line, "included_in", f"{later!r} was announced before this round"))
 
 
 def _deployments(t: Table, problems: list[Problem]) -> None:
     _cycles(t, LINKS, "deployment_id", problems)
+    rows = {row["deployment_id"]: row for row in t.rows}
     for row, line in zip(t.rows, t.lines):
+        parent = rows.get(row["part_of"])
+        if parent is not None and parent is not row:
+            if parent["region"] not in (row["region"], GLOBAL):
+                problems.append(Problem(t.file, line, "part_of", f"{parent['deployment_id']!r} is in {parent['region']}, this row in {row['region']}; only a Global row can hold rows of several regions"))
+            for link in ("same_gpus_as", "superseded_by"):
+                if parent[link] is not None:
+                    problems.append(Problem(t.file, line, "part_of", f"{parent['deployment_id']!r} is not counted itself (it has {link}); link to the row that is"))
         changed = row["status"] != "announced"
         for column in ("status_date", "status_source_id"):
             if changed and row[column] is None:
@@ -173,6 +182,11 @@ def _claims(tables: dict[str, Table], problems: list[Problem]) -> None:
         if row["value"] is None or row["value_text"] is not None:
             problems.append(Problem(t.file, line, "value", f"{attribute!r} is a figure: fill value and leave value_text empty"))
             continue
+        table = tables.get(subject_table(subject, tables) or "")
+        kind = {f.name: f.type for f in table.resource.fields}.get(attribute) if table else None
+        if kind not in (None, "integer", "number"):
+            problems.append(Problem(t.file, line, "attribute", f"{attribute!r} is a {kind} column of {table.file}, not a figure"))
+            continue
         if row["derived_from"] is not None:
             continue
         if row["source_id"] in language and not states(row["evidence"], language[row["source_id"]], row["value"]):
@@ -182,8 +196,17 @@ def _claims(tables: dict[str, Table], problems: list[Problem]) -> None:
 
 
 def _traced(tables: dict[str, Table], problems: list[Problem]) -> None:
-    """Every figure in the rounds and deployments tables is stated by some claim."""
-    stated = {(row["subject_id"], row["attribute"], row["value"]) for row in tables["claims"].rows}
+    """Every figure in the rounds and deployments tables is stated by some claim, a GPU count with its qualifier."""
+    claims = tables["claims"].rows
+    stated = {(row["subject_id"], row["attribute"], row["value"]) for row in claims}
+    qualified = {(row["subject_id"], row["value"], row["qualifier"]) for row in claims if row["attribute"] == "gpu_count"}
+    t = tables["deployments"]
+    for row, line in zip(t.rows, t.lines):
+        key = (row["deployment_id"], float(row["gpu_count"]), row["gpu_count_qualifier"])
+        if (row["deployment_id"], "gpu_count", key[1]) in stated and key not in qualified:
+            problems.append(
+                Problem(t.file, line, "gpu_count_qualifier", f"no claim states {row['gpu_count']:g} as {row['gpu_count_qualifier']!r}; use the qualifier of the source's words")
+            )
     for name, columns in TRACED.items():
         t = tables[name]
         key = t.resource.primary_key

@@ -19,6 +19,10 @@ from nscale_data.errors import DatasetError, Problem
 PACKAGE_FILE = "datapackage.json"
 PACKAGED_DATA = Path(__file__).parent / "data"
 TYPES = ("string", "integer", "number", "date")
+# Fields whose values the code interprets: a package may not add values to their enums.
+INTERPRETED = frozenset({
+    "kind", "published_date_precision", "announced_date_precision", "gpu_count_qualifier", "qualifier", "status",
+})
 
 
 @dataclass(frozen=True)
@@ -173,9 +177,10 @@ def _field(resource: str, entry: object) -> Field:
 def check_against(package: Package, reference: Package) -> None:
     """Check that ``package`` has every table and field, of the same type, that ``reference`` has.
 
-    The library's code relies on the packaged schema's tables and fields; a
-    package being validated may widen constraints (add an enum value) but not
-    drop or retype a field.
+    The library's code relies on the packaged schema's tables, fields and
+    keys; a package being validated may change other constraints (add a
+    region, say) but not drop or retype a field, nor add a value the code
+    interprets (a qualifier, a status, a source kind, a date precision).
     """
     problems = []
     for name, expected in reference.resources.items():
@@ -183,13 +188,16 @@ def check_against(package: Package, reference: Package) -> None:
         if actual is None:
             problems.append(Problem(PACKAGE_FILE, None, None, f"resource {name!r} is missing"))
             continue
-        types = {f.name: f.type for f in actual.fields}
+        if (actual.primary_key, set(actual.foreign_keys)) != (expected.primary_key, set(expected.foreign_keys)):
+            problems.append(Problem(PACKAGE_FILE, None, name, "primary and foreign keys must be those of the packaged schema"))
+        fields = {f.name: f for f in actual.fields}
         for f in expected.fields:
-            if f.name not in types:
-                problems.append(Problem(PACKAGE_FILE, None, f"{name}.{f.name}", "field is missing from the schema"))
-            elif types[f.name] != f.type:
-                problems.append(
-                    Problem(PACKAGE_FILE, None, f"{name}.{f.name}", f"type must be {f.type!r}, not {types[f.name]!r}")
-                )
+            where = f"{name}.{f.name}"
+            if f.name not in fields:
+                problems.append(Problem(PACKAGE_FILE, None, where, "field is missing from the schema"))
+            elif fields[f.name].type != f.type:
+                problems.append(Problem(PACKAGE_FILE, None, where, f"type must be {f.type!r}, not {fields[f.name].type!r}"))
+            elif f.name in INTERPRETED and not set(fields[f.name].enum or ()) <= set(f.enum):
+                problems.append(Problem(PACKAGE_FILE, None, where, f"the code understands only these values: {', '.join(f.enum)}"))
     if problems:
         raise DatasetError(problems)

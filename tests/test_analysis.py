@@ -134,3 +134,29 @@ def test_at_least_and_approx_count_as_firm(empty):
     _deployment(empty, "b", 50, "approx")
     _deployment(empty, "c", 10, "up_to")
     assert _region(empty) == [150, 160]
+
+
+def test_a_paused_part_is_taken_out_at_its_largest_even_with_paused_parts_inside(empty):
+    _deployment(empty, "campus", 1000, "up_to")
+    _deployment(empty, "hall-a", 300, part_of="campus")
+    paused = {"status": "paused", "status_date": "2026-01-01", "status_source_id": "digitallook-2026-04-09"}
+    _deployment(empty, "hall-b", 700, "up_to", part_of="campus", **paused)
+    _deployment(empty, "hall-b-phase-1", 100, "up_to", part_of="hall-b", **paused)
+    assert _region(empty) == [300, 300]
+
+
+def test_low_never_exceeds_high(empty):
+    _deployment(empty, "site", 1000, "target")
+    _deployment(empty, "tenant", 600, "up_to", part_of="site", status="paused",
+                status_date="2026-01-01", status_source_id="digitallook-2026-04-09")
+    low, high = _region(empty)
+    assert low <= high == 400
+
+
+def test_worldwide_adds_regional_rows_outside_the_roadmap(empty):
+    _deployment(empty, "roadmap", 1000, "target", region="Global", country="")
+    _deployment(empty, "inside", 300, part_of="roadmap")
+    _deployment(empty, "outside", 900)
+    from nscale_data.analysis import gpus_worldwide
+
+    assert gpus_worldwide("2026-11-26", empty.directory) == (1900, 1900)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nscale_data import DatasetError, load_claims, load_deployments
+from nscale_data import DatasetError, claim_checks, load_claims, load_deployments, summary
 from nscale_data.schema import PACKAGED_DATA
 
 FILES = ["sources.csv", "funding_rounds.csv", "deployments.csv", "claims.csv", "datapackage.json"]
@@ -18,6 +18,8 @@ def _load_or_error(directory) -> None:
     try:
         load_deployments(directory=directory)
         load_claims(directory=directory)
+        summary(directory=directory)  # data that loads must also add up without a crash
+        claim_checks(directory=directory)
     except DatasetError as exc:
         assert exc.problems, "a DatasetError always lists its problems"
         for problem in exc.problems:

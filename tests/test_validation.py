@@ -209,3 +209,38 @@ def test_edits_are_picked_up_without_restarting(data):
     assert validate(data.directory) == []
     data.set_cell("deployments.csv", "loughton", "gpu_count", "x")
     assert validate(data.directory) != []
+
+
+def test_part_of_may_not_cross_regions(data):
+    line = data.set_cell("deployments.csv", "texas-microsoft", "part_of", "stargate-norway")
+    assert any(m.startswith(f"deployments.csv:{line}: part_of: 'stargate-norway' is in Europe") for m in messages(data))
+
+
+def test_part_of_a_row_that_is_not_counted_is_rejected(data):
+    line = data.set_cell("deployments.csv", "sines-microsoft", "part_of", "loughton-2025-plan")
+    assert any(m.startswith(f"deployments.csv:{line}: part_of: 'loughton-2025-plan' is not counted itself") for m in messages(data))
+
+
+def test_a_figure_claim_about_a_text_column_is_rejected(data):
+    line = data.append("claims.csv", {"claim_id": "x", "subject_id": "loughton", "attribute": "expected_period",
+                                      "value": "2027", "qualifier": "exact", "source_id": "benzinga-2025-10-15",
+                                      "evidence": "from early 2027"})
+    assert f"claims.csv:{line}: attribute: 'expected_period' is a string column of deployments.csv, not a figure" in messages(data)
+
+
+def test_gpu_count_qualifier_must_match_a_claim(data):
+    line = data.set_cell("deployments.csv", "loughton", "gpu_count_qualifier", "up_to")
+    assert any(m.startswith(f"deployments.csv:{line}: gpu_count_qualifier: no claim states 23040 as 'up_to'") for m in messages(data))
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda r: r["sources"]["schema"]["fields"][7]["constraints"]["enum"].append("blog"),
+     "datapackage.json: sources.kind: the code understands only these values"),
+    (lambda r: r["claims"]["schema"].pop("foreignKeys"),
+     "datapackage.json: claims: primary and foreign keys must be those of the packaged schema"),
+])
+def test_datapackage_may_not_change_what_the_code_relies_on(data, change, expected):
+    descriptor = json.loads(data.path("datapackage.json").read_text(encoding="utf-8"))
+    change({r["name"]: r for r in descriptor["resources"]})
+    data.path("datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    assert any(m.startswith(expected) for m in messages(data)), messages(data)
