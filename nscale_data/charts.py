@@ -143,7 +143,7 @@ def timeline(as_of: AsOf = None) -> Figure:
         date = raised[round_id]
         label = f"{round_name(row['stage'], row['instrument'])}: {_usd(row['amount_usd'])}"
         left = number % 2 == 0
-        money.annotate(label, (date, capital_raised(date) / 1e9), xytext=(-5 if left else 5, 4),
+        money.annotate(label, (date, capital[events.index(date)]), xytext=(-5 if left else 5, 4),
                        textcoords="offset points", ha="right" if left else "left", va="bottom", fontsize=9)
     money.set_ylabel("Capital raised,\nbillion US dollars")
     money.set_ylim(0, max(capital) * 1.3)
