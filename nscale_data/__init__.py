@@ -5,16 +5,35 @@ Load the tables, then ask the questions analysts ask:
     >>> import nscale_data
     >>> nscale_data.capital_raised("2025-10-03")
     1718000000
-    >>> nscale_data.gpus_by_region("2025-10-03").loc["Europe"].tolist()
-    [127640, 158640]
+    >>> nscale_data.debt_raised()
+    2190000000
+    >>> nscale_data.gpus_by_region("2025-10-03").loc["Europe", ["stated", "with_targets", "with_up_to"]].tolist()
+    [79640, 127640, 158640]
 
 Charts live in ``nscale_data.charts`` and import matplotlib only when used.
 """
 
-from nscale_data.analysis import capital_raised, claim_checks, conflicts, gpu_totals, gpus_by_region, rounds_counted, summary
+from nscale_data.analysis import (
+    LEVELS,
+    capacity_totals,
+    capital_raised,
+    capital_table,
+    claim_checks,
+    conflicts,
+    debt_raised,
+    gpu_totals,
+    gpus_by_region,
+    mw_by_region,
+    regions_named,
+    rounds_counted,
+    summary,
+    worldwide,
+)
 from nscale_data.dataset import (
     dataset_as_of,
+    latest_source_date,
     load_claims,
+    load_debt_facilities,
     load_deployments,
     load_funding_rounds,
     load_sources,
@@ -23,19 +42,28 @@ from nscale_data.dataset import (
 from nscale_data.errors import DatasetError, Problem
 
 __all__ = [
+    "LEVELS",
     "DatasetError",
     "Problem",
+    "capacity_totals",
     "capital_raised",
+    "capital_table",
     "claim_checks",
     "conflicts",
     "dataset_as_of",
+    "debt_raised",
     "gpu_totals",
     "gpus_by_region",
+    "latest_source_date",
     "load_claims",
+    "load_debt_facilities",
     "load_deployments",
     "load_funding_rounds",
     "load_sources",
+    "mw_by_region",
+    "regions_named",
     "rounds_counted",
     "summary",
     "validate",
+    "worldwide",
 ]

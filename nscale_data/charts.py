@@ -16,8 +16,26 @@ import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
 
-from nscale_data.analysis import GLOBAL as GLOBAL_REGION, capital_raised, claim_checks, gpus_by_region, gpus_worldwide, rounds_counted, round_name
-from nscale_data.dataset import AsOf, dataset_as_of, load_deployments, load_funding_rounds, load_sources, period_end
+from nscale_data.analysis import (
+    GLOBAL as GLOBAL_REGION,
+    capital_raised,
+    claim_checks,
+    debt_raised,
+    gpus_by_region,
+    gpus_worldwide,
+    round_name,
+    rounds_counted,
+)
+from nscale_data.dataset import (
+    AsOf,
+    dataset_as_of,
+    latest_source_date,
+    load_debt_facilities,
+    load_deployments,
+    load_funding_rounds,
+    load_sources,
+    period_end,
+)
 
 ARTICLE = "channelnews-2025-10-03"
 ARTICLE_DATE = "2025-10-03"
@@ -72,31 +90,38 @@ def capital_and_gpus(dates: tuple[AsOf, ...] | None = None) -> Figure:
     ``dates`` defaults to the article's date and the data's as-of date.
     """
     dates = _dates(dates)
-    capital = [capital_raised(d) / 1e9 for d in dates]
+    equity = [capital_raised(d) / 1e9 for d in dates]
+    debt = [debt_raised(d) / 1e9 for d in dates]
     regions = [gpus_by_region(d) for d in dates]
     colours = [SKY, BLUE][-len(dates):] if len(dates) <= 2 else [SKY, BLUE, GREEN, PURPLE][: len(dates)]
     fig, (money, gpus) = _figure(12, 6.2, ncols=2, width_ratios=[1, 2.6])
 
-    for i, (d, value) in enumerate(zip(dates, capital)):
-        money.bar(i, value, color=colours[i], width=0.6)
-        money.text(i, value, _usd(value * 1e9), ha="center", va="bottom", fontsize=11)
+    for i, (d, own, lent) in enumerate(zip(dates, equity, debt)):
+        money.bar(i, own, color=colours[i], width=0.6, label="equity" if i == len(dates) - 1 else None)
+        if lent:
+            money.bar(i, lent, bottom=own, color="white", edgecolor=colours[i], hatch="xx", width=0.6,
+                      label="committed debt" if i == len(dates) - 1 else None)
+        money.text(i, own + lent, _usd((own + lent) * 1e9), ha="center", va="bottom", fontsize=11)
     money.set_xticks(range(len(dates)), [_day(d) for d in dates])
     money.set_ylabel("Capital raised, billion US dollars")
-    money.set_title("Capital raised (all rounds, each counted once)", loc="left", fontsize=11)
-    money.set_ylim(0, max(capital) * 1.2)
+    money.set_title("Equity and committed debt, each counted once", loc="left", fontsize=11)
+    money.set_ylim(0, max(e + b for e, b in zip(equity, debt)) * 1.25)
     money.grid(axis="x", visible=False)
+    money.legend(loc="upper left", fontsize=9)
 
     names = list(regions[0].index)
     height = 0.8 / len(dates)
-    top = max(int(r["high"].max()) for r in regions) or 1
+    top = max(int(r["high"].fillna(0).max()) for r in regions) or 1
     for i, (d, table) in enumerate(zip(dates, regions)):
         y = [k + i * height - 0.4 + height / 2 for k in range(len(names))]
-        gpus.barh(y, table["low"] / 1e3, height=height * 0.9, color=colours[i], label=f"{_day(d)}: firm figures")
-        gpus.barh(y, (table["high"] - table["low"]) / 1e3, left=table["low"] / 1e3, height=height * 0.9,
-                  color="white", edgecolor=colours[i], hatch="///", label=f"{_day(d)}: 'up to' figures")
-        for yi, (low, high) in zip(y, zip(table["low"], table["high"])):
-            label = _range(low, high) if high else "no GPU figure announced"
-            gpus.text(high / 1e3 + top / 1e3 * 0.01, yi, label, va="center", fontsize=10, color="black" if high else GREY)
+        stated, widest = table["stated"].fillna(0).astype(float), table["with_up_to"].fillna(0).astype(float)
+        gpus.barh(y, stated / 1e3, height=height * 0.9, color=colours[i], label=f"{_day(d)}: stated")
+        gpus.barh(y, (widest - stated) / 1e3, left=stated / 1e3, height=height * 0.9,
+                  color="white", edgecolor=colours[i], hatch="///", label=f"{_day(d)}: with targets and 'up to'")
+        for yi, low, high in zip(y, table["stated"], table["with_up_to"]):
+            label = "no GPU figure" if pd.isna(high) else _range(0 if pd.isna(low) else int(low), int(high))
+            gpus.text((0 if pd.isna(high) else high) / 1e3 + top / 1e3 * 0.01, yi, label, va="center", fontsize=10,
+                      color=GREY if pd.isna(high) else "black")
     gpus.set_yticks(range(len(names)), names)
     gpus.invert_yaxis()
     gpus.set_xlabel("Planned GPUs, thousands (overlapping announcements counted once)")
@@ -107,8 +132,8 @@ def capital_and_gpus(dates: tuple[AsOf, ...] | None = None) -> Figure:
 
     first, last = regions[0], regions[-1]
     fig.suptitle(
-        f"Capital raised {_usd(capital[0] * 1e9)} → {_usd(capital[-1] * 1e9)}; "
-        f"firm GPU plans {first['low'].sum() / 1e3:.0f}k → {last['low'].sum() / 1e3:.0f}k; "
+        f"Equity and debt {_usd((equity[0] + debt[0]) * 1e9)} → {_usd((equity[-1] + debt[-1]) * 1e9)}; "
+        f"stated GPU plans {first['stated'].sum() / 1e3:.0f}k → {last['stated'].sum() / 1e3:.0f}k; "
         f"{_regions_without_figures(last)}",
         x=0.01, ha="left", fontsize=13, fontweight="bold",
     )
@@ -116,7 +141,7 @@ def capital_and_gpus(dates: tuple[AsOf, ...] | None = None) -> Figure:
     _footer(
         fig,
         dates[-1],
-        f"Low figure: firm figures only; high figure adds each 'up to' at its maximum. "
+        f"Stated: figures stated as a number; the hatched part adds targets and each 'up to' at its maximum. "
         f"Worldwide roadmap: {worldwide:,} GPUs.",
         _source_ids(dates[-1]),
     )
@@ -128,17 +153,22 @@ def timeline(as_of: AsOf = None) -> Figure:
     """Cumulative capital and deduplicated planned GPUs over time, with the events labelled."""
     end = pd.Timestamp(as_of) if as_of is not None else dataset_as_of()
     rounds = load_funding_rounds(end)
+    facilities = load_debt_facilities(end)
     deployments = load_deployments(end)
     announced = period_end(deployments["announced_date"], deployments["announced_date_precision"])
     raised = period_end(rounds["announced_date"], rounds["announced_date_precision"])
-    events = sorted({*raised, *announced, *deployments["status_date"].dropna(), end})
+    lent = period_end(facilities["announced_date"], facilities["announced_date_precision"])
+    events = sorted({*raised, *lent, *announced, *deployments["status_date"].dropna(), end})
     capital = [capital_raised(d) / 1e9 for d in events]
+    with_debt = [c + debt_raised(d) / 1e9 for c, d in zip(capital, events)]
     totals = [gpus_by_region(d).sum() for d in events]
     low = [t["low"] / 1e3 for t in totals]
     high = [t["high"] / 1e3 for t in totals]
 
     fig, (money, gpus) = _figure(12, 7.6, nrows=2, sharex=True)
-    money.step(events, capital, where="post", color=BLUE, linewidth=2.2)
+    money.step(events, with_debt, where="post", color=SKY, linewidth=1.6, linestyle="--", label="equity and committed debt")
+    money.step(events, capital, where="post", color=BLUE, linewidth=2.2, label="equity")
+    money.legend(loc="upper left", fontsize=9)
     for number, (round_id, row) in enumerate(rounds.iterrows()):
         date = raised[round_id]
         label = f"{round_name(row['stage'], row['instrument'])}: {_usd(row['amount_usd'])}"
@@ -146,12 +176,12 @@ def timeline(as_of: AsOf = None) -> Figure:
         money.annotate(label, (date, capital[events.index(date)]), xytext=(-5 if left else 5, 4),
                        textcoords="offset points", ha="right" if left else "left", va="bottom", fontsize=9)
     money.set_ylabel("Capital raised,\nbillion US dollars")
-    money.set_ylim(0, max(capital) * 1.3)
+    money.set_ylim(0, max(with_debt) * 1.3)
     money.set_title("Cumulative capital raised (a round folded into a later one counts once)", loc="left", fontsize=11)
 
     gpus.fill_between(events, low, high, step="post", color=ORANGE, alpha=0.35, hatch="///", edgecolor=ORANGE,
-                      label="range up to the 'up to' maximums")
-    gpus.step(events, low, where="post", color=VERMILLION, linewidth=2.2, label="firm figures")
+                      label="with targets and 'up to'")
+    gpus.step(events, low, where="post", color=VERMILLION, linewidth=2.2, label="stated")
     gpus.step(events, high, where="post", color=ORANGE, linewidth=1.2)
     parent_region = deployments["part_of"].map(deployments["region"])
     top_level = deployments[deployments["same_gpus_as"].isna() & (deployments["part_of"].isna() | (parent_region == GLOBAL_REGION))]
@@ -159,7 +189,9 @@ def timeline(as_of: AsOf = None) -> Figure:
         gpus.axvline(date, color="#BBBBBB", linewidth=0.8, zorder=0)
         gpus.text(date, max(high) * 1.3, "\n".join(_short(n, 34) for n in names), rotation=90, fontsize=8,
                   ha="right", va="top", linespacing=1.1)
-    for deployment_id, row in deployments[deployments["status_date"].notna()].iterrows():
+    changes = deployments[deployments["status"].isin(["paused", "withdrawn"])]
+    inside_change = changes["part_of"].isin(changes.index)  # a phase paused with its plan is not labelled twice
+    for deployment_id, row in changes[~inside_change].iterrows():
         gpus.annotate(f"{_short(row['name'])} {row['status']}", (row["status_date"], 0), xytext=(4, 14),
                       textcoords="offset points", fontsize=8, color=VERMILLION, ha="left",
                       arrowprops={"arrowstyle": "-", "color": VERMILLION})
@@ -171,8 +203,8 @@ def timeline(as_of: AsOf = None) -> Figure:
     gpus.set_title("Planned GPUs across regions (the worldwide roadmap is not added on top)", loc="left", fontsize=11)
 
     fig.suptitle(
-        f"Capital raised rose to {_usd(capital[-1] * 1e9)} by {_day(end)}, "
-        f"while firm regional GPU plans reached {low[-1]:.0f}k",
+        f"Equity rose to {_usd(capital[-1] * 1e9)} and committed debt to {_usd((with_debt[-1] - capital[-1]) * 1e9)} by {_day(end)}, "
+        f"while stated regional GPU plans reached {low[-1]:.0f}k",
         x=0.01, ha="left", fontsize=13, fontweight="bold",
     )
     _footer(fig, end, "Each step is an announcement; status changes (such as a pause) take GPUs out.", _source_ids(end))
@@ -234,11 +266,11 @@ def capex_vs_capital(cost_per_gpu_usd: tuple[float, float] = ASSUMED_COST_PER_GP
     low_cost, high_cost = cost_per_gpu_usd
     regions = gpus_by_region(as_of)
     raised = capital_raised(as_of) / 1e9
-    low = regions["low"] * low_cost / 1e9
-    high = regions["high"] * high_cost / 1e9
+    low = regions["low"].fillna(0).astype(float) * low_cost / 1e9
+    high = regions["high"].fillna(0).astype(float) * high_cost / 1e9
     fig, ax = _figure(12, 5.6)
     y = range(len(regions))
-    ax.barh(y, low, color=BLUE, height=0.55, label="firm GPUs × low cost")
+    ax.barh(y, low, color=BLUE, height=0.55, label="stated GPUs × low cost")
     ax.barh(y, high - low, left=low, color="white", edgecolor=BLUE, hatch="///", height=0.55,
             label="up to: all GPUs × high cost")
     for yi, (lo, hi) in zip(y, zip(low, high)):
@@ -277,14 +309,19 @@ def _figure(width: float, height: float, **grid) -> tuple[Figure, object]:
 def _footer(fig: Figure, as_of: AsOf, note: str, source_ids: list[str]) -> None:
     publishers = load_sources().loc[sorted(set(source_ids)), "publisher"]
     sources = "Sources: " + "; ".join(dict.fromkeys(publishers)) + ". Every figure and its evidence: nscale-data (sources.csv, claims.csv)."
-    text = f"Data as of {_day(as_of)}. {note}\n" + "\n".join(textwrap.wrap(sources, 190))
-    fig.text(0.01, 0.005, text, fontsize=8.5, color="#333333", ha="left", va="bottom")
+    latest = latest_source_date(as_of)
+    dates = f"Data as of {_day(as_of)} (reviewed {_day(None)}; latest source {_day(latest) if latest is not None else 'none'})."
+    lines = textwrap.wrap(f"{dates} {note}", 190) + textwrap.wrap(sources, 190)
+    fig.text(0.01, 0.005, "\n".join(lines), fontsize=8.5, color="#333333", ha="left", va="bottom")
+    bottom = (len(lines) * 8.5 * 1.25 + 14) / (fig.get_figheight() * 72)  # keep the axes clear of the footer
+    fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))
 
 
 def _source_ids(as_of: AsOf) -> list[str]:
     rounds = rounds_counted(as_of)
+    facilities = load_debt_facilities(as_of)
     deployments = load_deployments(as_of)
-    return [*rounds["source_id"], *deployments["source_id"], *deployments["status_source_id"].dropna()]
+    return [*rounds["source_id"], *facilities["source_id"], *deployments["source_id"], *deployments["status_source_id"].dropna()]
 
 
 def _dates(dates: tuple[AsOf, ...] | None) -> list[pd.Timestamp]:
@@ -313,7 +350,7 @@ def _range(low: int, high: int) -> str:
 
 
 def _regions_without_figures(table: pd.DataFrame) -> str:
-    empty = list(table.index[table["high"] == 0])
+    empty = list(table.index[table["high"].isna()])
     return f"no GPU figure yet: {', '.join(empty)}" if empty else "a GPU figure for every region"
 
 

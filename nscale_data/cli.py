@@ -1,7 +1,8 @@
 """The ``nscale-data`` command: validate the data, print totals and conflicts, build figures.
 
 Exit codes: 0 on success, 1 when the data is invalid or a build fails,
-2 for a bad command line.
+2 for a bad command line (a date after the data's review date included),
+130 when interrupted.
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 import sys
 from pathlib import Path
 
-from nscale_data.errors import DatasetError
+from nscale_data.errors import DatasetError, DateAfterReview
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,6 +26,12 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         print(f"{len(exc.problems)} problem(s) in the data.", file=sys.stderr)
         return 1
+    except DateAfterReview as exc:
+        print(f"nscale-data: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("nscale-data: interrupted.", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         return 0
 
@@ -37,34 +45,43 @@ def _parser() -> argparse.ArgumentParser:
     validate.set_defaults(run=_validate)
 
     summary = commands.add_parser("summary", help="capital raised and planned GPUs by region")
-    summary.add_argument("--as-of", type=_date, help="only what had been announced by this date (YYYY-MM-DD)")
+    summary.add_argument("--as-of", type=_date, help="only what had been announced by this date (YYYY-MM-DD, 2000-01-01 to the review date)")
     summary.add_argument("--json", action="store_true", help="print JSON")
+    summary.add_argument("--data", type=Path, help="a data package directory (default: the packaged data)")
     summary.set_defaults(run=_summary)
 
     conflicts = commands.add_parser("conflicts", help="claims that disagree with the resolved values")
-    conflicts.add_argument("--as-of", type=_date, help="only claims published by this date (YYYY-MM-DD)")
+    conflicts.add_argument("--as-of", type=_date, help="only claims published by this date (YYYY-MM-DD, 2000-01-01 to the review date)")
     conflicts.add_argument("--json", action="store_true", help="print JSON")
+    conflicts.add_argument("--data", type=Path, help="a data package directory (default: the packaged data)")
     conflicts.set_defaults(run=_conflicts)
 
     figures = commands.add_parser("figures", help="rebuild the stale figures (SVG and PNG) and notebook outputs")
     figures.add_argument("--out", type=Path, default=Path("figures"), help="figure directory (default: figures)")
     figures.add_argument("--notebooks", type=Path, default=Path("notebooks"), help="notebook directory (default: notebooks)")
     figures.add_argument("--force", action="store_true", help="rebuild everything, stale or not")
-    figures.add_argument("--jobs", type=int, default=None, help="notebooks run in parallel (default: number of cores)")
-    figures.add_argument("--timeout", type=float, default=300.0, help="seconds allowed per notebook (default: 300)")
+    figures.add_argument("--jobs", type=_jobs, default=None, help="notebooks run in parallel (default: number of cores)")
+    figures.add_argument("--timeout", type=_seconds, default=300.0, help="seconds allowed per notebook (default: 300)")
     figures.set_defaults(run=_figures)
 
     report = commands.add_parser("report", help="write a static HTML report (notebooks, figures, sources)")
     report.add_argument("--out", type=Path, default=Path("site"), help="output directory (default: site)")
+    report.add_argument("--force", action="store_true", help="write into a non-empty directory that holds no earlier report")
     report.set_defaults(run=_report)
     return parser
 
 
 def _date(text: str) -> str:
+    """An ``--as-of`` date: YYYY-MM-DD exactly, from 2000-01-01 (the review date is checked against the data)."""
     try:
-        return dt.date.fromisoformat(text).isoformat()
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            raise ValueError
+        day = dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a date written YYYY-MM-DD") from None
+    if day < dt.date(2000, 1, 1):
+        raise argparse.ArgumentTypeError(f"{text} is before 2000-01-01; the data starts in 2023")
+    return text
 
 
 def _validate(args) -> int:
@@ -82,37 +99,67 @@ def _validate(args) -> int:
 
 
 def _summary(args) -> int:
-    from nscale_data.analysis import summary
+    from nscale_data.analysis import LEVEL_WORDS, LEVELS, summary
 
-    result = summary(args.as_of)
+    result = summary(args.as_of, args.data)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"Nscale as of {result['as_of']}")
-    print(f"Capital raised: {result['capital_raised_usd'] / 1e9:,.3f} billion USD (each round counted once)")
+    print(f"Nscale as of {_day(result['as_of'])} (data reviewed {_day(result['reviewed'])}; "
+          f"latest source {_day(result['latest_source']) if result['latest_source'] else 'none yet'})")
+    equity, debt = result["capital_raised_usd"], result["debt_raised_usd"]
+    print(_table(["Capital", "Billion USD"], [
+        ("Equity raised (rounds and SAFEs, each counted once)", f"{equity / 1e9:,.3f}"),
+        ("Committed debt (uncommitted accordions not counted)", f"{debt / 1e9:,.3f}"),
+        ("Equity and debt", f"{(equity + debt) / 1e9:,.3f}"),
+    ]))
     print()
-    rows = [(region, v["low"], v["high"]) for region, v in result["gpus_by_region"].items()]
-    worldwide = result["gpus_worldwide"]
-    rows.append(("Worldwide", worldwide["low"], worldwide["high"]))
-    print(_table(["Region", "GPUs, low", "GPUs, high"], [(r, f"{lo:,}", f"{hi:,}") for r, lo, hi in rows]))
-    print("\nlow: firm figures only; high: each 'up to' at its maximum. Overlapping announcements counted once.")
-    print("Worldwide: the global roadmap, plus any regional plan outside it.")
+    header = ["Region"] + [f"GPUs, {level.replace('_', ' ')}" for level in LEVELS] + [f"MW, {level.replace('_', ' ')}" for level in LEVELS]
+    rows = []
+    for region, v in [*result["gpus_by_region"].items(), ("Worldwide", result["gpus_worldwide"])]:
+        rows.append((region, *(_figure(v[level]) for level in LEVELS), *(_figure(v["power_mw"][level]) for level in LEVELS)))
+    print(_table(header, rows))
+    print()
+    for level in LEVELS:
+        print(f"{level.replace('_', ' ')}: {LEVEL_WORDS[level]}.")
+    print("Overlapping announcements are counted once; 'no figure' means no source states one, not zero.")
+    named = [r for r, v in result["gpus_by_region"].items() if v["named_in"] and v["with_up_to"] is None and v["power_mw"]["with_up_to"] is None]
+    if named:
+        print(f"Named as a target with no figure: {', '.join(named)}.")
+    roadmap = result["gpus_worldwide"]["roadmap"]
+    if roadmap:
+        state = "stale: the regions now exceed it" if roadmap["stale"] else "the regions' plans with targets come to " + _figure(roadmap["regions_with_targets"])
+        print(f"Worldwide roadmap: {roadmap['gpu_count']:,} GPUs ({roadmap['qualifier']}, {_day(roadmap['announced_date'])}); {state}.")
     return 0
+
+
+def _figure(value) -> str:
+    """A total for the text table: thousands separators, and 'no figure' for None, never 0."""
+    if value is None:
+        return "no figure"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _day(date: str) -> str:
+    """'2026-05-12' as '12 May 2026'."""
+    day = dt.date.fromisoformat(date)
+    return f"{day.day} {day:%b %Y}"
 
 
 def _conflicts(args) -> int:
     from nscale_data.analysis import conflicts
 
-    table = conflicts(args.as_of)
-    records = table.to_dict(orient="records")
+    table = conflicts(args.as_of, args.data)
+    records = table.astype(object).where(table.notna(), None).to_dict(orient="records")
     if args.json:
         print(json.dumps(records, indent=2, ensure_ascii=False, default=str))
         return 0
     rows = [
-        (r["subject_name"], r["attribute"], f"{r['claimed_qualifier']} {_show(r['claimed_value'])}", r["source_id"], _show(r["resolved_value"]), r["resolved_source_id"] or "")
+        (r["subject_name"], r["attribute"], f"{r['claimed_qualifier']} {_show(r['claimed_value'])}", r["source_id"],
+         _show(r["resolved_value"]), r["resolved_source_id"] or "", r["reason"])
         for r in records
     ]
-    print(_table(["Subject", "Attribute", "Claimed", "By", "Resolved", "Resolved from"], rows))
+    print(_table(["Subject", "Attribute", "Claimed", "By", "Resolved", "Resolved from", "Why"], rows))
     print(f"\n{len(rows)} claim(s) disagree with the resolved values.")
     return 0
 
@@ -123,10 +170,32 @@ def _figures(args) -> int:
     return build_all(args.out, args.notebooks, force=args.force, jobs=args.jobs, timeout=args.timeout)
 
 
-def _report(args) -> int:
-    from nscale_data.report import build_report
+def _jobs(text: str) -> int:
+    try:
+        if int(text) >= 1:
+            return int(text)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
 
-    pages = build_report(args.out)
+
+def _seconds(text: str) -> float:
+    try:
+        if 0 < float(text) < float("inf"):  # false for nan too
+            return float(text)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+
+
+def _report(args) -> int:
+    from nscale_data.report import ReportError, build_report
+
+    try:
+        pages = build_report(args.out, force=args.force)
+    except ReportError as exc:
+        print(f"nscale-data: {exc}", file=sys.stderr)
+        return 1
     print(f"Wrote {len(pages)} pages; open {pages[0]} in a browser.")
     return 0
 

@@ -11,21 +11,23 @@ fold-in or a replacement announced later is undone.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
 from nscale_data import rules
-from nscale_data.errors import DatasetError, Problem
+from nscale_data.errors import DatasetError, DateAfterReview, Problem
 from nscale_data.reading import Table, read_table
-from nscale_data.schema import PACKAGED_DATA, Package, Resource, check_against, read_package
+from nscale_data.schema import PACKAGE_FILE, PACKAGED_DATA, Package, Resource, check_against, read_package
 
 AsOf = str | dt.date | pd.Timestamp | None
 Directory = str | Path | None
 DATE_COLUMNS = {
     "sources": ("published_date", "published_date_precision"),
     "funding_rounds": ("announced_date", "announced_date_precision"),
+    "debt_facilities": ("announced_date", "announced_date_precision"),
     "deployments": ("announced_date", "announced_date_precision"),
 }
 
@@ -50,6 +52,22 @@ def dataset_as_of(directory: Directory = None) -> pd.Timestamp:
     return pd.Timestamp(package.as_of)
 
 
+def latest_source_date(as_of: AsOf = None, directory: Directory = None) -> pd.Timestamp | None:
+    """Publication date of the latest source published by ``as_of`` (default: of all sources).
+
+    The review date says when the sources were last searched; this date says
+    how far they reach. Months between the two are unknown, not empty.
+
+    Examples:
+        >>> latest_source_date()
+        Timestamp('2026-05-12 00:00:00')
+        >>> latest_source_date("2025-10-03")
+        Timestamp('2025-10-03 00:00:00')
+    """
+    sources = load_sources(as_of, directory)
+    return None if sources.empty else pd.Timestamp(sources["published_date"].max())
+
+
 def load_sources(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
     """Sources published by ``as_of``, one row per document.
 
@@ -72,6 +90,20 @@ def load_funding_rounds(as_of: AsOf = None, directory: Directory = None) -> pd.D
     rounds = _load("funding_rounds", as_of, directory)
     _unlink(rounds, ["included_in"])
     return rounds
+
+
+def load_debt_facilities(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
+    """Debt facilities announced by ``as_of``; ``amount_usd`` is committed, ``accordion_usd`` is not.
+
+    Examples:
+        >>> load_debt_facilities("2025-10-03").empty
+        True
+        >>> int(load_debt_facilities().loc["narvik-bank-financing-2026", "accordion_usd"])
+        790000000
+    """
+    facilities = _load("debt_facilities", as_of, directory)
+    _unlink(facilities, ["deployment_id"], load_deployments(as_of, directory).index)
+    return facilities
 
 
 def load_deployments(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
@@ -111,17 +143,23 @@ def load_claims(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame
 def _load(name: str, as_of: AsOf, directory: Directory) -> pd.DataFrame:
     package, frames = _tables(*_fingerprint(directory))
     frame = frames[name].copy()
-    if as_of is not None and name in DATE_COLUMNS:
+    if as_of is None:
+        return frame
+    stamp, reviewed = _timestamp(as_of), pd.Timestamp(package.as_of)
+    if stamp > reviewed:
+        raise DateAfterReview(f"the data stops at its review date, {package.as_of}: ask for {package.as_of} or earlier, not {stamp:%Y-%m-%d}")
+    if name in DATE_COLUMNS:
         date, precision = DATE_COLUMNS[name]
-        known = period_end(frame[date], frame[precision]).clip(upper=pd.Timestamp(package.as_of))
-        frame = frame[known <= _timestamp(as_of)]
+        known = period_end(frame[date], frame[precision]).clip(upper=reviewed)
+        frame = frame[known <= stamp]
     return frame
 
 
-def _unlink(frame: pd.DataFrame, columns: list[str]) -> None:
-    """Blank links to rows that are not in ``frame`` (not yet announced)."""
+def _unlink(frame: pd.DataFrame, columns: list[str], known: pd.Index | None = None) -> None:
+    """Blank links to rows that are not in ``known`` (default: ``frame``), that is not yet announced."""
+    known = frame.index if known is None else known
     for column in columns:
-        frame.loc[~frame[column].isin(frame.index), column] = pd.NA
+        frame.loc[~frame[column].isin(known), column] = pd.NA
 
 
 def period_end(dates: pd.Series, precision: pd.Series) -> pd.Series:
@@ -146,12 +184,21 @@ def _timestamp(as_of: AsOf) -> pd.Timestamp:
 
 def _fingerprint(directory: Directory) -> tuple[Path, tuple]:
     """The directory and the size and modification time of its files, so edits reload."""
-    path = Path(directory).resolve() if directory is not None else PACKAGED_DATA
+    path = Path(os.path.realpath(directory)) if directory is not None else PACKAGED_DATA
     try:
-        stamp = tuple(sorted((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in path.iterdir()))
+        stamp = tuple(sorted((f.name, *_stat(f)) for f in path.iterdir()))
     except OSError:
         stamp = ()
     return path, stamp
+
+
+def _stat(path: Path) -> tuple[int, int, int]:
+    """Modification time, size and kind of a file, following a link where it can (a broken link is stamped as itself)."""
+    try:
+        info = path.stat()
+    except (OSError, RuntimeError):
+        info = path.lstat()
+    return info.st_mtime_ns, info.st_size, info.st_mode
 
 
 @lru_cache(maxsize=8)
@@ -166,6 +213,9 @@ def _tables(directory: Path, _stamp: tuple) -> tuple[Package, dict[str, pd.DataF
     if problems:
         raise DatasetError(problems)
     rules.check(tables, dt.date.fromisoformat(package.as_of), problems)
+    latest = rules.latest_source(tables)
+    if latest is not None and latest.isoformat() != package.latest_source:
+        problems.append(Problem(PACKAGE_FILE, None, "latest_source", f"must be {latest} (the latest published_date in sources.csv), not {package.latest_source}"))
     if problems:
         raise DatasetError(problems)
     return package, {name: _frame(table) for name, table in tables.items()}

@@ -38,5 +38,22 @@ class DatasetError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class DateAfterReview(ValueError):
+    """An ``as_of`` date after the data's review date: nothing is known past it."""
+
+
 def _sort_key(problem: Problem) -> tuple:
     return (problem.file, problem.row or 0, problem.column or "", problem.message)
+
+
+def excerpt(text: object, limit: int = 40) -> str:
+    """A cell or name quoted in a message: escaped, one line, at most ``limit`` characters.
+
+    Examples:
+        >>> excerpt("x" * 50)
+        "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…'"
+        >>> excerpt("atlantis")
+        "'atlantis'"
+    """
+    text = str(text)
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")

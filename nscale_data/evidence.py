@@ -21,7 +21,7 @@ _SCALES = {
     "million": 1e6, "millions": 1e6, "millioner": 1e6, "mn": 1e6, "m": 1e6,
     "billion": 1e9, "billions": 1e9, "bn": 1e9, "b": 1e9,
     "milliard": 1e9, "milliards": 1e9, "milliarder": 1e9, "mrd": 1e9,
-    "gw": 1e3,  # gigawatts, for figures kept in megawatts
+    "gw": 1e3, "gigawatt": 1e3, "gigawatts": 1e3,  # for figures kept in megawatts
 }
 _SCALE = "|".join(sorted(_SCALES, key=len, reverse=True))
 
@@ -34,8 +34,8 @@ def numbers_stated(text: str, language: str) -> list[float]:
         [1100000000.0, 23040.0]
         >>> numbers_stated("1,1 milliard et 50 000 GPU", "fr")
         [1100000000.0, 50000.0]
-        >>> numbers_stated("£500mn, 1.2GW", "en")
-        [500000000.0, 1200.0]
+        >>> numbers_stated("£500mn, 1.2GW, 1.35 gigawatts", "en")
+        [500000000.0, 1200.0, 1350.0]
     """
     thousands, decimal = _SEPARATED.get(language, _SEPARATED["en"])
     number = rf"\d{{1,3}}(?:{thousands}\d{{3}})+(?:{decimal}\d+)?|\d+(?:{decimal}\d+)?"

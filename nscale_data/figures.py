@@ -9,20 +9,24 @@ and, for a notebook, its cells' code) in ``build/regenerate-state.json``; a
 target whose inputs and outputs are unchanged is skipped.
 
 Every output is written to a temporary file and renamed into place, so an
-interrupted or failing run leaves the previous file as it was.
+interrupted or failing run leaves the previous file as it was; the temporary
+files a killed run leaves behind are removed by the next run. Ctrl-C stops
+the run: no notebook starts after it and the running kernels are killed.
 """
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
+import math
 import os
 import queue
 import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,39 +86,18 @@ def build_all(
 ) -> int:
     """Rebuild every stale figure and every stale notebook in ``notebooks``.
 
+    First removes the temporary files a killed run left beside the outputs.
     Prints one line per target as it finishes and a closing summary; returns
     0, or 1 if anything failed (the failed target's previous files are kept).
+    Ctrl-C stops the run: no notebook starts after it, the running kernels
+    are killed, what was built is kept, and it returns 130 after one line.
     """
     from nscale_data.dataset import validate
 
     start = time.perf_counter()
-    state = _read_state(state_file)
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    figure_targets = [(t, _inputs_hash(t, None), [out / f"{t.name}.svg", out / f"{t.name}.png"]) for t in figures]
-    notebook_targets = []
-    if notebooks.is_dir():
-        for path in sorted(notebooks.glob("*.ipynb")):
-            target = Target(path.name, NOTEBOOK_TABLES.get(path.name, TABLES))
-            notebook_targets.append((target, _inputs_hash(target, path), [path]))
-    else:
-        report(f"{notebooks}/ not found: notebooks skipped")
-
+    state: dict = {}
     outcomes: list[Outcome] = []
-    stale = []
-    for target, digest, outputs in figure_targets + notebook_targets:
-        if not force and _fresh(state.get(_key(target)), digest, outputs):
-            outcomes.append(Outcome(target, "up to date"))
-            report(f"up to date  {_key(target)}")
-        else:
-            stale.append((target, digest, outputs))
-
-    if stale:
-        problems = validate()
-        if problems:
-            for problem in problems:
-                report(str(problem))
-            report("The data is invalid; nothing was built.")
-            return 1
+    lock = threading.Lock()
 
     def finished(outcome: Outcome, digest: str, outputs: list[Path]) -> None:
         with lock:
@@ -124,17 +107,52 @@ def build_all(
             line = f"{outcome.status:<11} {_key(outcome.target)} ({outcome.seconds:.1f}s)"
             report(line + (f"\n            {outcome.error}" if outcome.error else ""))
 
-    lock = threading.Lock()
-    stale_notebooks = [item for item in stale if item[0].is_notebook]
-    _import_before_threads(charts=len(stale_notebooks) < len(stale), notebooks=bool(stale_notebooks))
-    workers = _start_notebook_workers(notebooks, stale_notebooks, min(jobs, len(stale_notebooks)), timeout, finished)
+    kernels = _Kernels(notebooks, timeout, finished)
+    paths = sorted(notebooks.glob("*.ipynb"))
     try:
+        figure_outputs = [[out / f"{t.name}.svg", out / f"{t.name}.png"] for t in figures]
+        remove_stale_temporaries([*(p for pair in figure_outputs for p in pair), *paths, state_file])
+        state.update(_read_state(state_file))
+        figure_targets = [(t, _inputs_hash(t, None), o) for t, o in zip(figures, figure_outputs)]
+        notebook_targets = []
+        for path in paths:
+            target = Target(path.name, NOTEBOOK_TABLES.get(path.name, TABLES))
+            notebook_targets.append((target, _inputs_hash(target, path), [path]))
+        if not notebooks.is_dir():
+            report(f"{notebooks}/ not found: notebooks skipped")
+
+        stale = []
+        for target, digest, outputs in figure_targets + notebook_targets:
+            if not force and _fresh(state.get(_key(target)), digest, outputs):
+                outcomes.append(Outcome(target, "up to date"))
+                report(f"up to date  {_key(target)}")
+            else:
+                stale.append((target, digest, outputs))
+
+        if stale:
+            problems = validate()
+            if problems:
+                for problem in problems:
+                    report(str(problem))
+                report("The data is invalid; nothing was built.")
+                return 1
+
+        stale_notebooks = [item for item in stale if item[0].is_notebook]
+        _import_before_threads(charts=len(stale_notebooks) < len(stale), notebooks=bool(stale_notebooks))
+        kernels.start(stale_notebooks, min(max(1, jobs or os.cpu_count() or 1), len(stale_notebooks)))
         for target, digest, outputs in (item for item in stale if not item[0].is_notebook):
             finished(_build_figure(target, out), digest, outputs)
-        for worker in workers:
-            worker.join()
+        kernels.join()
+    except KeyboardInterrupt:
+        kernels.stop()
+        built = sum(o.status == "built" for o in outcomes)
+        up_to_date = sum(o.status == "up to date" for o in outcomes)
+        report(f"Interrupted: {built} built, {len(figures) + len(paths) - built - up_to_date} not built; "
+               "previous files kept.")
+        return 130
     finally:
-        _write_state(state_file, state)
+        if any(o.status == "built" for o in outcomes):
+            _write_state(state_file, state)
 
     counts = {s: sum(o.status == s for o in outcomes) for s in ("built", "up to date", "failed")}
     if not counts["built"] and not counts["failed"]:
@@ -143,6 +161,16 @@ def build_all(
         report(f"{counts['built']} built, {counts['up to date']} up to date, {counts['failed']} failed "
                f"in {time.perf_counter() - start:.1f}s.")
     return 1 if counts["failed"] else 0
+
+
+def remove_stale_temporaries(paths: Iterable[Path]) -> None:
+    """Delete the temporary files (``.NAME.XXXXXXXX.tmp``) a killed run left beside ``paths``."""
+    for path in paths:
+        for temporary in path.parent.glob(f".{glob.escape(path.name)}.????????.tmp"):
+            try:
+                temporary.unlink()
+            except OSError:
+                pass  # not ours to remove after all; writing the output reports any real problem
 
 
 def _import_before_threads(charts: bool, notebooks: bool) -> None:
@@ -215,37 +243,89 @@ class atomic_write:
             os.unlink(self.temporary)
 
 
-def _start_notebook_workers(directory: Path, stale: list, kernels: int, timeout: float, finished) -> list[threading.Thread]:
-    """Start ``kernels`` threads, each with one warm kernel, taking notebooks from a shared queue."""
-    from jupyter_core.utils import run_sync
+class _Kernels:
+    """Worker threads, each with one warm kernel, running notebooks one after another from a shared queue.
 
-    work: queue.Queue = queue.Queue()
-    for item in stale:
-        work.put(item)
+    A kernel whose notebook failed (a cell error, a timeout, a crash) is shut
+    down and the next notebook gets a fresh one, so a notebook that hangs and
+    ignores the interrupt cannot hold up the ones after it. The threads are
+    counted rather than joined: in Python 3.11 a Ctrl-C during ``join`` marks
+    a running thread as finished.
+    """
 
-    def worker() -> None:
+    def __init__(self, directory: Path, timeout: float, finished: Callable[[Outcome, str, list[Path]], None]):
+        self.directory, self.timeout, self.finished = directory, timeout, finished
+        self.work: queue.Queue = queue.Queue()
+        self.stopping = threading.Event()
+        self.lock = threading.Condition()  # guards what follows; notified as each thread ends
+        self.running: set = set()  # the kernel managers of the kernels now alive
+        self.wanted = self.started = self.ended = 0
+
+    def start(self, stale: list, count: int) -> None:
+        for item in stale:
+            self.work.put(item)
+        self.wanted = count
+        for n in range(count):
+            threading.Thread(target=self._work, name=f"kernel-{n}").start()
+
+    def join(self) -> None:
+        with self.lock:
+            self.lock.wait_for(lambda: self.ended == self.wanted)
+
+    def stop(self) -> None:
+        """Start no more notebooks, kill the running kernels and wait for the threads to shut them down."""
+        self.stopping.set()
+        while True:
+            try:
+                with self.lock:
+                    if self.ended == self.started:
+                        return
+                    for km in self.running:
+                        process = getattr(km.provisioner, "process", None)
+                        if process is not None:
+                            process.kill()  # its thread sees the kernel die, then shuts it down
+                    self.lock.wait(0.1)
+            except KeyboardInterrupt:
+                pass  # a second Ctrl-C: already stopping
+
+    def _work(self) -> None:
+        with self.lock:
+            self.started += 1
         km = None
         try:
-            while True:
+            while not self.stopping.is_set():
                 try:
-                    target, digest, outputs = work.get_nowait()
+                    target, digest, outputs = self.work.get_nowait()
                 except queue.Empty:
                     return
                 start = time.perf_counter()
+                deadline = time.monotonic() + self.timeout
                 try:
-                    km = km or _start_kernel(directory)
-                    outcome = _execute(km, directory, target, timeout)
+                    if km is None:
+                        km = _start_kernel(self.directory)
+                        with self.lock:
+                            self.running.add(km)
+                    outcome = _execute(km, self.directory, target, deadline, self.timeout)
                 except Exception as exc:  # a kernel that cannot start fails this notebook, not the run
                     outcome = Outcome(target, "failed", time.perf_counter() - start, f"{type(exc).__name__}: {exc}")
-                finished(outcome, digest, outputs)
+                if outcome.status == "failed" and km is not None:
+                    self._shutdown(km)
+                    km = None
+                if outcome.status == "built" or not self.stopping.is_set():
+                    self.finished(outcome, digest, outputs)
         finally:
             if km is not None:
-                run_sync(km.shutdown_kernel)(now=True)
+                self._shutdown(km)
+            with self.lock:
+                self.ended += 1
+                self.lock.notify_all()
 
-    threads = [threading.Thread(target=worker, name=f"kernel-{n}") for n in range(kernels)]
-    for thread in threads:
-        thread.start()
-    return threads
+    def _shutdown(self, km) -> None:
+        from jupyter_core.utils import run_sync
+
+        with self.lock:
+            self.running.discard(km)
+        run_sync(km.shutdown_kernel)(now=True)
 
 
 def _start_kernel(directory: Path):
@@ -257,30 +337,37 @@ def _start_kernel(directory: Path):
     return km
 
 
-def _execute(km, directory: Path, target: Target, timeout: float) -> Outcome:
-    """Run one notebook top to bottom in a warm kernel (namespace cleared first) and save it."""
+def _execute(km, directory: Path, target: Target, deadline: float, timeout: float) -> Outcome:
+    """Run one notebook top to bottom in a warm kernel (namespace cleared first) and save it.
+
+    Every wait on the kernel (its client connecting, the clearing, each cell)
+    ends at ``deadline``, ``timeout`` seconds after the notebook was taken.
+    """
     import nbformat
-    from jupyter_core.utils import run_sync
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, DeadKernelError
+
+    def remaining(cell=None) -> float:
+        return max(0.01, deadline - time.monotonic())
 
     start = time.perf_counter()
     path = directory / target.name
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, km=km, kernel_name=KERNEL, record_timing=False, interrupt_on_timeout=True,
-                            error_on_timeout={"ename": "Timeout", "evalue": f"the notebook ran past {timeout:g}s"},
+    client = NotebookClient(nb, km=km, kernel_name=KERNEL, record_timing=False, timeout_func=remaining,
+                            startup_timeout=math.ceil(remaining()), shell_timeout_interval=1,
                             resources={"metadata": {"path": str(directory.resolve())}})
     index = -1
     try:
         with client.setup_kernel():
-            run_sync(client.kc.execute_interactive)("%reset -f", silent=True, timeout=60)
+            reset = nbformat.v4.new_code_cell("%reset -f")  # a cell, so the deadline applies to it too
+            client.wait_for_reply(client.kc.execute(reset.source, silent=True), reset)
             for index, cell in enumerate(nb.cells):
-                client.timeout = max(1, int(timeout - (time.perf_counter() - start)))
                 client.execute_cell(cell, index)
     except (CellExecutionError, DeadKernelError, TimeoutError, RuntimeError) as exc:
-        if not run_sync(km.is_alive)():
-            run_sync(km.restart_kernel)(now=True)
-        return Outcome(target, "failed", time.perf_counter() - start, _describe(exc, index))
+        late = isinstance(exc, TimeoutError) or time.monotonic() >= deadline
+        detail = f"Timeout: the notebook ran past {timeout:g}s" if late else _describe(exc)
+        where = f"cell {index + 1}" if index >= 0 else "before cell 1"
+        return Outcome(target, "failed", time.perf_counter() - start, f"{where}: {detail}")
     finally:
         if client.kc is not None:
             client.kc.stop_channels()
@@ -290,15 +377,19 @@ def _execute(km, directory: Path, target: Target, timeout: float) -> Outcome:
     return Outcome(target, "built", time.perf_counter() - start)
 
 
-def _describe(exc: Exception, index: int) -> str:
+def _describe(exc: Exception) -> str:
     lines = [line for line in str(exc).splitlines() if line.strip()]
     error = getattr(exc, "ename", None)
-    detail = f"{error}: {exc.evalue}" if error else (lines[-1] if lines else type(exc).__name__)
-    return f"cell {index + 1}: {detail}"
+    return f"{error}: {exc.evalue}" if error else (lines[-1] if lines else type(exc).__name__)
 
 
 def normalise(nb) -> None:
-    """Strip what varies between runs: timings, kernel details, the warm kernel's execution counts."""
+    """Strip what varies between runs: timings, kernel details, the warm kernel's execution counts.
+
+    Printed text arrives in as many stream messages as the kernel happened to
+    flush, which varies with load; consecutive outputs of one stream are
+    joined into one, as Jupyter shows them.
+    """
     nb.metadata = {
         "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": KERNEL},
         "language_info": {"name": "python"},
@@ -311,6 +402,14 @@ def normalise(nb) -> None:
         if cell.outputs or cell.source.strip():
             count += 1
         cell.execution_count = count if cell.source.strip() else None
+        joined = []
+        for output in cell.outputs:
+            previous = joined[-1] if joined else None
+            if previous is not None and output.output_type == previous.output_type == "stream" and output.name == previous.name:
+                previous.text += output.text
+            else:
+                joined.append(output)
+        cell.outputs = joined
         for output in cell.outputs:
             if "execution_count" in output:
                 output.execution_count = cell.execution_count

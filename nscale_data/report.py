@@ -3,14 +3,15 @@
 Self-contained: styles are inline, images are embedded or copied beside the
 pages, and nothing is fetched at view time, so the site opens from disk or
 any static host. Every value that comes from the data is escaped, and only
-``http`` and ``https`` addresses become links.
+``http`` and ``https`` addresses become links. It writes only inside its
+output directory, never through a symbolic link, and into a non-empty
+directory only if that holds an earlier report (its marker file) or when forced.
 """
 
 from __future__ import annotations
 
 import html
 import json
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,8 +19,9 @@ import pandas as pd
 
 from nscale_data.analysis import summary
 from nscale_data.dataset import Directory, dataset_as_of, load_sources
-from nscale_data.figures import atomic_write
+from nscale_data.figures import atomic_write, remove_stale_temporaries
 
+MARKER = ".nscale-data-report"  # written into every report, so a rebuild knows the directory is its own
 HEADLINE_FIGURES = {
     "capital-and-gpus": "Capital raised against planned GPUs, by region, at the article's date and today.",
     "timeline": "Capital and planned GPUs as each announcement came in.",
@@ -43,31 +45,67 @@ pre { background: #f7f7f7; padding: 0.6em; overflow-x: auto; font-size: 0.85em; 
 """
 
 
+class ReportError(Exception):
+    """The report cannot be written where asked; the message says why, in one line."""
+
+
 def build_report(
     out: Path = Path("site"),
     notebooks: Path = Path("notebooks"),
     figures: Path = Path("figures"),
     directory: Directory = None,
+    force: bool = False,
 ) -> list[Path]:
-    """Write the site into ``out`` and return the pages written, index first."""
+    """Write the site into ``out`` and return the pages written, index first.
+
+    ``out`` is created if its parent exists. Raises ReportError, before
+    writing anything, if ``out`` is a file, if it or any path to be written
+    in it is a symbolic link, or if it is a non-empty directory holding no
+    earlier report and ``force`` is false; and if writing fails.
+    """
+    paths = sorted(notebooks.glob("*.ipynb"))
+    shown = [(name, caption) for name, caption in HEADLINE_FIGURES.items() if (figures / f"{name}.png").is_file()]
+    pages = [out / "index.html", out / "sources.html"] + [out / f"{path.stem}.html" for path in paths]
+    images = [out / "figures" / f"{name}.png" for name, _ in shown]
+    _check_out(out, [out / MARKER, *pages, out / "figures", *images], force)
+
     as_of = dataset_as_of(directory)
-    out.mkdir(parents=True, exist_ok=True)
-    chapters = []
-    for path in sorted(notebooks.glob("*.ipynb")):
-        title, body = notebook_html(path)
-        page = out / f"{path.stem}.html"
-        _write(page, title, body, heading=False)  # the notebook brings its own heading
-        chapters.append((page.name, title))
-    (out / "figures").mkdir(exist_ok=True)
-    shown = []
-    for name, caption in HEADLINE_FIGURES.items():
-        if (figures / f"{name}.png").exists():
-            shutil.copyfile(figures / f"{name}.png", out / "figures" / f"{name}.png")
-            shown.append((name, caption))
-    _write(out / "sources.html", "Sources", sources_html(load_sources(directory=directory)))
-    _write(out / "index.html", "Nscale: capital raised against planned GPU capacity",
-           index_html(as_of, chapters, shown, summary(directory=directory)))
-    return [out / "index.html", out / "sources.html"] + [out / page for page, _ in chapters]
+    chapters = [(page, *notebook_html(path)) for path, page in zip(paths, pages[2:])]
+    sources = sources_html(load_sources(directory=directory))
+    index = index_html(as_of, [(page.name, title) for page, title, _ in chapters], shown, summary(directory=directory))
+    pngs = [(figures / f"{name}.png").read_bytes() for name, _ in shown]
+    try:
+        out.mkdir(exist_ok=True)
+        remove_stale_temporaries([out / MARKER, *pages, *images])
+        with atomic_write(out / MARKER, "w") as handle:
+            handle.write("Written by nscale-data report, which may write over this directory again.\n")
+        for page, title, body in chapters:
+            _write(page, title, body, heading=False)  # the notebook brings its own heading
+        (out / "figures").mkdir(exist_ok=True)
+        for image, png in zip(images, pngs):
+            with atomic_write(image) as handle:
+                handle.write(png)
+        _write(out / "sources.html", "Sources", sources)
+        _write(out / "index.html", "Nscale: capital raised against planned GPU capacity", index)
+    except OSError as exc:
+        raise ReportError(f"cannot write report to {out}: {exc.strerror or exc}") from None
+    return pages
+
+
+def _check_out(out: Path, paths: list[Path], force: bool) -> None:
+    """Raise ReportError unless the report may be written into ``out`` and ``paths`` (see build_report)."""
+    try:
+        link = next((path for path in [out, *paths] if path.is_symlink()), None)
+        if link is not None:
+            raise ReportError(f"refusing to write report to {out}: {link} is a symbolic link")
+        if out.exists() and not out.is_dir():
+            raise ReportError(f"cannot write report to {out}: it is a file, not a directory")
+        foreign = out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file()
+    except OSError as exc:
+        raise ReportError(f"cannot write report to {out}: {exc.strerror or exc}") from None
+    if foreign and not force:
+        raise ReportError(f"refusing to write report to {out}: it is not empty and holds no earlier report "
+                          "(--force to write into it anyway)")
 
 
 def notebook_html(path: Path) -> tuple[str, str]:
@@ -84,20 +122,33 @@ def notebook_html(path: Path) -> tuple[str, str]:
 
 
 def index_html(as_of: pd.Timestamp, chapters: list[tuple[str, str]], shown: list[tuple[str, str]], totals: dict) -> str:
+    from nscale_data.analysis import LEVELS
+
+    header = "".join(f"<th>GPUs, {_e(level.replace('_', ' '))}</th>" for level in LEVELS)
+    header += "".join(f"<th>MW, {_e(level.replace('_', ' '))}</th>" for level in LEVELS)
     rows = "".join(
-        f"<tr><td>{_e(region)}</td><td>{_gpus(v['low'], v['high'])}</td></tr>" for region, v in totals["gpus_by_region"].items()
+        f"<tr><td>{_e(region)}</td>" + "".join(f"<td>{_figure(v[level])}</td>" for level in LEVELS)
+        + "".join(f"<td>{_figure(v['power_mw'][level])}</td>" for level in LEVELS) + "</tr>"
+        for region, v in totals["gpus_by_region"].items()
     )
     figures = "".join(
         f'<figure><img src="figures/{_e(name)}.png" alt="{_e(caption)}"><figcaption>{_e(caption)}</figcaption></figure>'
         for name, caption in shown
     )
     links = "".join(f'<li><a href="{_e(page)}">{_e(title)}</a></li>' for page, title in chapters)
+    latest = totals["latest_source"]
+    latest = f"{pd.Timestamp(latest):%d %B %Y}" if latest else "none"
+    equity, debt = totals["capital_raised_usd"], totals["debt_raised_usd"]
     return (
-        f'<p class="muted">Data last reviewed on {as_of:%d %B %Y}. Every figure traces to a source listed on the '
-        f'<a href="sources.html">sources page</a>, with the words of the source that state it.</p>'
-        f"<h2>In short</h2><p>Capital raised to date: <strong>{totals['capital_raised_usd'] / 1e9:,.3f} billion US dollars"
-        f"</strong> (each round counted once).</p>"
-        f"<table><thead><tr><th>Region</th><th>Planned GPUs (firm to 'up to')</th></tr></thead><tbody>{rows}</tbody></table>"
+        f'<p class="muted">Data reviewed on {as_of:%d %B %Y}; the latest source found was published on {_e(latest)}. '
+        "The months between are unknown, not empty. Every figure traces to a source listed on the "
+        '<a href="sources.html">sources page</a>, with the words of the source that state it.</p>'
+        f"<h2>In short</h2><p>Equity raised: <strong>{equity / 1e9:,.3f} billion US dollars</strong> (each round counted once); "
+        f"committed debt: <strong>{debt / 1e9:,.3f} billion</strong> (uncommitted accordions not counted); "
+        f"together {(equity + debt) / 1e9:,.3f} billion.</p>"
+        f"<table><thead><tr><th>Region</th>{header}</tr></thead><tbody>{rows}</tbody></table>"
+        "<p class=\"muted\">Stated: figures stated as a number (exact, about, at least). With targets: adds stated plans, "
+        "goals and letters of intent. With up to: adds each 'up to' at its maximum. 'No figure' means no source states one.</p>"
         f"{figures}<h2>Read on</h2><ol>{links}</ol>"
         '<p><a href="sources.html">All sources</a></p>'
     )
@@ -146,10 +197,9 @@ def _e(value: object) -> str:
     return html.escape("" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value), quote=True)
 
 
-def _gpus(low: int, high: int) -> str:
-    if not high:
-        return "no GPU figure announced"
-    return f"{low:,}" if low == high else f"{low:,} to {high:,}"
+def _figure(value) -> str:
+    """A total for a table cell: thousands separators, 'no figure' for None (never 0)."""
+    return "no figure" if value is None else f"{value:,.0f}"
 
 
 def _write(path: Path, title: str, body: str, heading: bool = True) -> None:

@@ -8,25 +8,34 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 import re
 
-from nscale_data.errors import Problem
+from nscale_data.errors import Problem, excerpt as _short
 from nscale_data.evidence import states
 from nscale_data.reading import Table
 
 COMPANY = "nscale"
 GLOBAL = "Global"  # the region of a worldwide plan
 # Claims whose value is words, not a figure; every other attribute is numeric.
-TEXT_ATTRIBUTES = frozenset(
-    {"announced_date", "lead_investors", "included_in", "status", "target_regions", "offtake_agreement"}
-)
+TEXT_ATTRIBUTES = frozenset({
+    "announced_date", "lead_investors", "other_investors", "included_in", "status", "target_regions",
+    "offtake_agreement", "expected_period", "superseded_by", "lenders", "placement_agents", "ipo_underwriters",
+    "planned_customer", "site_condition",
+})
 PARTIAL_DATE = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?")
 # Figures in the rounds and deployments tables that a claim must state.
 TRACED = {
     "funding_rounds": ("amount_usd", "valuation_usd"),
+    "debt_facilities": ("amount_usd", "accordion_usd"),
     "deployments": ("gpu_count", "power_mw", "contract_value_usd"),
 }
+# Each measured figure of a deployment and the column saying how the source states it.
+QUALIFIED = {"gpu_count": "gpu_count_qualifier", "power_mw": "power_mw_qualifier"}
 LINKS = ("part_of", "same_gpus_as", "superseded_by")
+# The tables a claim's subject may come from, with their key column.
+SUBJECT_TABLES = {"funding_rounds": "round_id", "debt_facilities": "facility_id", "deployments": "deployment_id"}
+STATUS_CHANGES = frozenset({"operating", "paused", "withdrawn"})  # statuses that take a date and a source
 
 
 def period_end(date: dt.date, precision: str) -> dt.date:
@@ -50,10 +59,18 @@ def check(tables: dict[str, Table], as_of: dt.date, problems: list[Problem]) -> 
     for table in tables.values():
         _foreign_keys(table, tables, problems)
     _dates(tables, as_of, problems)
+    _amounts(tables["funding_rounds"], problems)
+    _amounts(tables["debt_facilities"], problems)
     _rounds(tables["funding_rounds"], problems)
     _deployments(tables["deployments"], problems)
-    _claims(tables, problems)
+    ids = {name: {row[key] for row in tables[name].rows} for name, key in SUBJECT_TABLES.items()}
+    _claims(tables, ids, problems)
     _traced(tables, problems)
+
+
+def latest_source(tables: dict[str, Table]) -> dt.date | None:
+    """The publication date of the latest source, or None if there is none."""
+    return max((row["published_date"] for row in tables["sources"].rows), default=None)
 
 
 def _foreign_keys(table: Table, tables: dict[str, Table], problems: list[Problem]) -> None:
@@ -65,7 +82,7 @@ def _foreign_keys(table: Table, tables: dict[str, Table], problems: list[Problem
         for row, line in zip(table.rows, table.lines):
             value = row.get(fk.field)
             if value is not None and value not in known:
-                problems.append(Problem(table.file, line, fk.field, f"{value!r} is not a {fk.reference_field} in {target.file}"))
+                problems.append(Problem(table.file, line, fk.field, f"{_short(value)} is not a {fk.reference_field} in {target.file}"))
 
 
 def _dates(tables: dict[str, Table], as_of: dt.date, problems: list[Problem]) -> None:
@@ -79,7 +96,8 @@ def _dates(tables: dict[str, Table], as_of: dt.date, problems: list[Problem]) ->
                     problems.append(
                         Problem(table.file, line, f.name, f"{row[f.name]} is after the data's as_of date ({as_of}); update as_of in datapackage.json")
                     )
-    for table, column in (("sources", "published_date"), ("funding_rounds", "announced_date"), ("deployments", "announced_date")):
+    for table, column in (("sources", "published_date"), ("funding_rounds", "announced_date"),
+                          ("debt_facilities", "announced_date"), ("deployments", "announced_date")):
         t = tables[table]
         for row, line in zip(t.rows, t.lines):
             date, precision = row[column], row[f"{column}_precision"]
@@ -88,46 +106,47 @@ def _dates(tables: dict[str, Table], as_of: dt.date, problems: list[Problem]) ->
 
 
 def _cycles(table: Table, columns: tuple[str, ...], key: str, problems: list[Problem]) -> None:
-    """Report each row whose links, through any of ``columns``, lead back to itself."""
-    edges = {row[key]: [row[c] for c in columns if row[c] is not None] for row in table.rows}
-    for row, line in zip(table.rows, table.lines):
-        path = _path_back(row[key], edges)
-        if path:
-            column = next(c for c in columns if row[c] == path[1])
-            problems.append(Problem(table.file, line, column, f"links form a cycle: {' -> '.join(path)}"))
+    """Report each row whose links, through any of ``columns``, lead back to itself.
 
-
-def _path_back(start: str, edges: dict[str, list[str]]) -> list[str] | None:
-    """The shortest path of links from ``start`` back to itself, if there is one.
-
-    Examples:
-        >>> _path_back("a", {"a": ["b"], "b": ["a"]})
-        ['a', 'b', 'a']
-        >>> _path_back("a", {"a": ["b"], "b": []}) is None
-        True
+    One iterative depth-first pass over all rows: linear in rows and links,
+    and no recursion however long a chain is.
     """
-    parent: dict[str, str] = {}
-    queue = [start]
-    while queue:
-        node = queue.pop(0)
-        for child in edges.get(node, []):
-            if child == start:
-                path = [node]
-                while path[-1] != start:
-                    path.append(parent[path[-1]])
-                return path[::-1] + [start]
-            if child not in parent:
-                parent[child] = node
-                queue.append(child)
-    return None
+    edges = {row[key]: [row[c] for c in columns if row[c] is not None] for row in table.rows}
+    lines = dict(zip((row[key] for row in table.rows), table.lines))
+    links = {row[key]: row for row in table.rows}
+    state: dict[str, int] = {}  # 1: on the current path, 2: finished
+    for start in edges:
+        if start in state:
+            continue
+        path, stack = [start], [iter(edges[start])]
+        state[start] = 1
+        while stack:
+            child = next(stack[-1], None)
+            if child is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(child) == 1:
+                ring = path[path.index(child):]
+                for at, node in enumerate(ring):  # every row on the cycle, each with the cycle from itself
+                    cycle = ring[at:] + ring[:at] + [node]
+                    column = next(c for c in columns if links[node][c] == cycle[1])
+                    problems.append(Problem(table.file, lines[node], column, f"links form a cycle: {' -> '.join(cycle)}"))
+            elif child not in state and child in edges:
+                state[child] = 1
+                path.append(child)
+                stack.append(iter(edges[child]))
+
+
+def _amounts(t: Table, problems: list[Problem]) -> None:
+    for row, line in zip(t.rows, t.lines):
+        if row["currency"] == "USD" and row["amount"] != row["amount_usd"]:
+            problems.append(Problem(t.file, line, "amount_usd", "must equal amount when the currency is USD"))
 
 
 def _rounds(t: Table, problems: list[Problem]) -> None:
     _cycles(t, ("included_in",), "round_id", problems)
     ends = {row["round_id"]: period_end(row["announced_date"], row["announced_date_precision"]) for row in t.rows}
     for row, line in zip(t.rows, t.lines):
-        if row["currency"] == "USD" and row["amount"] != row["amount_usd"]:
-            problems.append(Problem(t.file, line, "amount_usd", "must equal amount when the currency is USD"))
         later = row["included_in"]
         if later in ends and later != row["round_id"] and ends[later] < ends[row["round_id"]]:
             problems.append(Problem(t.file, line, "included_in", f"{later!r} was announced before this round"))
@@ -137,42 +156,68 @@ def _deployments(t: Table, problems: list[Problem]) -> None:
     _cycles(t, LINKS, "deployment_id", problems)
     rows = {row["deployment_id"]: row for row in t.rows}
     for row, line in zip(t.rows, t.lines):
-        parent = rows.get(row["part_of"])
-        if parent is not None and parent is not row:
-            if parent["region"] not in (row["region"], GLOBAL):
-                problems.append(Problem(t.file, line, "part_of", f"{parent['deployment_id']!r} is in {parent['region']}, this row in {row['region']}; only a Global row can hold rows of several regions"))
-            for link in ("same_gpus_as", "superseded_by"):
-                if parent[link] is not None:
-                    problems.append(Problem(t.file, line, "part_of", f"{parent['deployment_id']!r} is not counted itself (it has {link}); link to the row that is"))
-        changed = row["status"] != "announced"
+        _parent(row, rows, t.file, line, problems)
+        if row["gpu_count"] is None and row["power_mw"] is None:
+            problems.append(Problem(t.file, line, "power_mw", "is required when gpu_count is empty (a row needs a GPU or a power figure)"))
+        for figure, qualifier in QUALIFIED.items():
+            if row[figure] is not None and row[qualifier] is None:
+                problems.append(Problem(t.file, line, qualifier, f"is required when {figure} is given"))
+            if row[figure] is None and row[qualifier] is not None:
+                problems.append(Problem(t.file, line, qualifier, f"must be empty when {figure} is empty"))
+        changed = row["status"] in STATUS_CHANGES
         for column in ("status_date", "status_source_id"):
             if changed and row[column] is None:
                 problems.append(Problem(t.file, line, column, f"is required when the status is {row['status']!r}"))
             if not changed and row[column] is not None:
-                problems.append(Problem(t.file, line, column, "must be empty while the status is 'announced'"))
+                problems.append(Problem(t.file, line, column, f"must be empty while the status is {row['status']!r}"))
         if row["status_date"] is not None and row["status_date"] < row["announced_date"]:
             problems.append(Problem(t.file, line, "status_date", "is before announced_date"))
 
 
-def subject_table(subject_id: str, tables: dict[str, Table]) -> str | None:
-    """The table every part of ``subject_id`` belongs to, or None if some part is unknown."""
+def _parent(row: dict, rows: dict[str, dict], file: str, line: int, problems: list[Problem]) -> None:
+    """A row is part of a counted row of its own region (or a Global one); parts of a paused row pause with it."""
+    parent = rows.get(row["part_of"])
+    if parent is None or parent is row:
+        return
+    if parent["same_gpus_as"] is not None:
+        problems.append(Problem(file, line, "part_of", f"{parent['deployment_id']!r} is not counted itself (it has same_gpus_as); link to the row that is"))
+    for holder in (parent, rows.get(parent["superseded_by"])):
+        if holder is not None and holder["region"] not in (row["region"], GLOBAL):
+            problems.append(Problem(file, line, "part_of", f"{holder['deployment_id']!r} is in {holder['region']}, this row in {row['region']}; only a Global row can hold rows of several regions"))
+    if parent["status"] == "paused" and row["status"] not in ("paused", "withdrawn"):
+        problems.append(Problem(file, line, "status", f"{parent['deployment_id']!r}, which holds this row, is paused; a part of a paused plan is paused too"))
+
+
+def subject_table(subject_id: str, ids: dict[str, set[str]]) -> str | None:
+    """The table every part of ``subject_id`` belongs to, or None if some part is unknown.
+
+    Examples:
+        >>> subject_table("a+b", {"deployments": {"a", "b"}})
+        'deployments'
+        >>> subject_table("a+c", {"deployments": {"a", "b"}}) is None
+        True
+    """
     parts = subject_id.split("+")
-    for name, key in (("funding_rounds", "round_id"), ("deployments", "deployment_id")):
-        ids = {row[key] for row in tables[name].rows}
-        if all(p in ids for p in parts):
+    for name, known in ids.items():
+        if all(p in known for p in parts):
             return name
     return None
 
 
-def _claims(tables: dict[str, Table], problems: list[Problem]) -> None:
+def _claims(tables: dict[str, Table], ids: dict[str, set[str]], problems: list[Problem]) -> None:
     t = tables["claims"]
     language = {row["source_id"]: row["language"] for row in tables["sources"].rows}
+    columns = {name: {f.name: f.type for f in tables[name].resource.fields} for name in ids}
     for row, line in zip(t.rows, t.lines):
         subject, attribute = row["subject_id"], row["attribute"]
-        if subject != COMPANY and subject_table(subject, tables) is None:
+        parts = subject.split("+")
+        table = subject_table(subject, ids)
+        if subject != COMPANY and table is None:
             problems.append(
-                Problem(t.file, line, "subject_id", f"{subject!r} is not 'nscale', a round_id or a deployment_id (or several of one kind joined by '+')")
+                Problem(t.file, line, "subject_id", f"{_short(subject)} is not 'nscale', a round_id, a facility_id or a deployment_id (or several of one kind joined by '+')")
             )
+        if len(set(parts)) < len(parts):
+            problems.append(Problem(t.file, line, "subject_id", "names the same row twice; each part of a total appears once"))
         if attribute in TEXT_ATTRIBUTES:
             if row["value_text"] is None or row["value"] is not None:
                 problems.append(Problem(t.file, line, "value_text", f"{attribute!r} is stated in words: fill value_text and leave value empty"))
@@ -182,31 +227,76 @@ def _claims(tables: dict[str, Table], problems: list[Problem]) -> None:
         if row["value"] is None or row["value_text"] is not None:
             problems.append(Problem(t.file, line, "value", f"{attribute!r} is a figure: fill value and leave value_text empty"))
             continue
-        table = tables.get(subject_table(subject, tables) or "")
-        kind = {f.name: f.type for f in table.resource.fields}.get(attribute) if table else None
+        kind = columns[table].get(attribute) if table else None
         if kind not in (None, "integer", "number"):
-            problems.append(Problem(t.file, line, "attribute", f"{attribute!r} is a {kind} column of {table.file}, not a figure"))
+            problems.append(Problem(t.file, line, "attribute", f"{attribute!r} is a {kind} column of {tables[table].file}, not a figure"))
             continue
         if row["derived_from"] is not None:
-            continue
+            continue  # checked in _derived
         if row["source_id"] in language and not states(row["evidence"], language[row["source_id"]], row["value"]):
             problems.append(
                 Problem(t.file, line, "evidence", f"does not state {row['value']:g}; quote the words that do, or set derived_from")
             )
+    _derived(tables, problems)
+
+
+FRACTION = re.compile(r"\bfraction ([0-9]{1,6})/([0-9]{1,6})\b")
+
+
+def _derived(tables: dict[str, Table], problems: list[Problem]) -> None:
+    """A derived figure comes from stated figures, published no later, by a rule written down.
+
+    ``derived_from`` names one claim, or several joined by '+' (a sum). Each
+    must exist, be a figure, and be stated (not derived itself), by a source
+    published no later than the derived claim's. The derived value must equal
+    the figure or the sum, or, for one claim, the figure times a fraction
+    written in the note as ``fraction p/q``.
+    """
+    t = tables["claims"]
+    claims = {row["claim_id"]: row for row in t.rows}
+    published = {row["source_id"]: row["published_date"] for row in tables["sources"].rows}
+    for row, line in zip(t.rows, t.lines):
+        if row["derived_from"] is None or row["value"] is None:
+            continue
+        names = row["derived_from"].split("+")
+        bases = [claims.get(name) for name in names]
+        if len(set(names)) < len(names) or row["claim_id"] in names:
+            problems.append(Problem(t.file, line, "derived_from", "names a claim twice or the claim itself"))
+            continue
+        unknown = [n for n, b in zip(names, bases) if b is None]
+        if unknown:
+            problems.append(Problem(t.file, line, "derived_from", f"{_short(unknown[0])} is not a claim_id in claims.csv"))
+            continue
+        bad = [n for n, b in zip(names, bases) if b["value"] is None or b["derived_from"] is not None]
+        if bad:
+            problems.append(Problem(t.file, line, "derived_from", f"{_short(bad[0])} is not a stated figure (a claim with a value, not derived itself)"))
+            continue
+        mine = published.get(row["source_id"])
+        if any(mine is not None and published.get(b["source_id"], mine) > mine for b in bases):
+            problems.append(Problem(t.file, line, "derived_from", "is stated by a source published after this claim's source"))
+        total = sum(b["value"] for b in bases)
+        fraction = FRACTION.search(row["note"] or "") if len(bases) == 1 else None
+        candidates = [total] + ([total * int(fraction[1]) / int(fraction[2])] if fraction and int(fraction[2]) else [])
+        if not any(math.isclose(row["value"], c, rel_tol=1e-9) for c in candidates):
+            rule = f"{total:g}" + (f" times {fraction[1]}/{fraction[2]}" if fraction else "")
+            problems.append(Problem(t.file, line, "value", f"{row['value']:g} is not derived from {rule}; write 'fraction p/q' in the note if it is a share"))
 
 
 def _traced(tables: dict[str, Table], problems: list[Problem]) -> None:
-    """Every figure in the rounds and deployments tables is stated by some claim, a GPU count with its qualifier."""
+    """Every figure in the rounds, facilities and deployments tables is stated by a claim; GPUs and MW with their qualifier."""
     claims = tables["claims"].rows
     stated = {(row["subject_id"], row["attribute"], row["value"]) for row in claims}
-    qualified = {(row["subject_id"], row["value"], row["qualifier"]) for row in claims if row["attribute"] == "gpu_count"}
+    qualified = {(row["subject_id"], row["attribute"], row["value"], row["qualifier"]) for row in claims}
     t = tables["deployments"]
     for row, line in zip(t.rows, t.lines):
-        key = (row["deployment_id"], float(row["gpu_count"]), row["gpu_count_qualifier"])
-        if (row["deployment_id"], "gpu_count", key[1]) in stated and key not in qualified:
-            problems.append(
-                Problem(t.file, line, "gpu_count_qualifier", f"no claim states {row['gpu_count']:g} as {row['gpu_count_qualifier']!r}; use the qualifier of the source's words")
-            )
+        for figure, column in QUALIFIED.items():
+            if row[figure] is None or row[column] is None:
+                continue
+            key = (row["deployment_id"], figure, float(row[figure]))
+            if key in stated and key + (row[column],) not in qualified:
+                problems.append(
+                    Problem(t.file, line, column, f"no claim states {row[figure]:g} as {row[column]!r}; use the qualifier of the source's words")
+                )
     for name, columns in TRACED.items():
         t = tables[name]
         key = t.resource.primary_key

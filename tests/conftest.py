@@ -7,7 +7,9 @@ import io
 import shutil
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbformat.v4 import new_code_cell, new_notebook
 
 from nscale_data.schema import PACKAGED_DATA
 
@@ -56,3 +58,13 @@ def data(tmp_path: Path) -> DataCopy:
     directory = tmp_path / "data"
     shutil.copytree(PACKAGED_DATA, directory)
     return DataCopy(directory)
+
+
+def write_notebook(tmp_path: Path, name: str, *sources: str) -> Path:
+    """Write a notebook of code cells to ``tmp_path/notebooks/name`` and return its path."""
+    (tmp_path / "notebooks").mkdir(exist_ok=True)
+    nb = new_notebook(cells=[new_code_cell(s) for s in sources])
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i}"
+    nbformat.write(nb, tmp_path / "notebooks" / name)
+    return tmp_path / "notebooks" / name

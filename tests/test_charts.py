@@ -10,7 +10,7 @@ import pytest
 from matplotlib.testing.compare import compare_images
 
 from conftest import REPO
-from nscale_data import capital_raised, charts, gpus_by_region
+from nscale_data import capital_raised, charts, debt_raised, gpus_by_region
 from nscale_data.figures import FIGURES, save_figure
 
 OKABE_ITO = {c.lower() for c in (charts.BLUE, charts.ORANGE, charts.SKY, charts.GREEN, charts.VERMILLION, charts.PURPLE)}
@@ -30,7 +30,7 @@ def test_every_chart_has_finding_units_date_and_sources(built, name):
     fig = built[name]
     assert fig.get_suptitle(), "a title that states the finding"
     text = _texts(fig)
-    assert "Data as of 26 Nov 2026" in text
+    assert "Data as of 26 Nov 2026 (reviewed 26 Nov 2026; latest source 12 May 2026)" in text
     assert "Sources: " in text
     for ax in fig.axes:
         label = ax.get_xlabel() + ax.get_ylabel()
@@ -52,18 +52,18 @@ def test_colours_are_from_the_colour_blind_safe_palette(built, name):
     assert data_colours and data_colours <= OKABE_ITO, data_colours
 
 
-def test_headline_plots_the_capital_and_the_firm_gpus(built):
+def test_headline_plots_equity_debt_and_the_stated_gpus(built):
     money, gpus = built["capital-and-gpus"].axes
     heights = [bar.get_height() for bar in money.patches]
-    assert heights == pytest.approx([capital_raised("2025-10-03") / 1e9, capital_raised() / 1e9])
-    firm_now = [bar.get_width() * 1e3 for bar in gpus.containers[2]]
-    assert firm_now == pytest.approx(gpus_by_region()["low"].tolist())
-    assert "no GPU figure yet: Middle East" in built["capital-and-gpus"].get_suptitle()
+    assert heights == pytest.approx([capital_raised("2025-10-03") / 1e9, capital_raised() / 1e9, debt_raised() / 1e9])
+    stated_now = [bar.get_width() * 1e3 for bar in gpus.containers[2]]
+    assert stated_now == pytest.approx(gpus_by_region()["stated"].fillna(0).astype(float).tolist())
+    assert "no GPU figure yet: Middle East, Asia" in built["capital-and-gpus"].get_suptitle()
 
 
 def test_headline_title_states_the_change(built):
     title = built["capital-and-gpus"].get_suptitle()
-    assert "$1.7bn → $3.3bn" in title
+    assert "$1.7bn → $5.5bn" in title
 
 
 def test_article_chart_flags_the_disagreements(built):
@@ -76,7 +76,7 @@ def test_capex_chart_labels_the_assumption():
     fig = charts.capex_vs_capital((10_000, 20_000))
     assert "ASSUMPTION: $10,000 to $20,000 per GPU" in _texts(fig)
     bars = fig.axes[0].containers[0]
-    assert [b.get_width() for b in bars] == pytest.approx((gpus_by_region()["low"] * 10_000 / 1e9).tolist())
+    assert [b.get_width() for b in bars] == pytest.approx((gpus_by_region()["low"].fillna(0).astype(float) * 10_000 / 1e9).tolist())
 
 
 @pytest.mark.parametrize("name", [t.name for t in FIGURES])

@@ -98,8 +98,8 @@ def test_as_of_hides_later_announcements_and_status_changes():
 
 
 def test_month_precision_counts_from_the_end_of_the_month():
-    assert "narvik-microsoft-vera-rubin" not in load_deployments("2026-04-29").index
-    assert "narvik-microsoft-vera-rubin" in load_deployments("2026-04-30").index
+    assert "west-virginia-monarch" not in load_deployments("2026-03-30").index  # announced in March 2026
+    assert "west-virginia-monarch" in load_deployments("2026-03-31").index
 
 
 def test_claims_as_of_follow_their_source_dates():

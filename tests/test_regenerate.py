@@ -6,9 +6,8 @@ import shutil
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
 
-from conftest import REPO
+from conftest import REPO, write_notebook
 from nscale_data import figures
 from nscale_data.figures import FIGURES, atomic_write, build_all
 from nscale_data.schema import PACKAGED_DATA
@@ -22,13 +21,6 @@ def _build(tmp_path, lines=None, **options):
     return code, lines
 
 
-def _notebook(tmp_path, name, *sources):
-    (tmp_path / "notebooks").mkdir(exist_ok=True)
-    nb = new_notebook(cells=[new_code_cell(s) for s in sources])
-    for i, cell in enumerate(nb.cells):
-        cell.id = f"cell-{i}"
-    nbformat.write(nb, tmp_path / "notebooks" / name)
-    return tmp_path / "notebooks" / name
 
 
 def test_regenerating_from_scratch_reproduces_the_committed_files(tmp_path):
@@ -42,7 +34,7 @@ def test_regenerating_from_scratch_reproduces_the_committed_files(tmp_path):
 
 
 def test_second_run_does_nothing(tmp_path):
-    path = _notebook(tmp_path, "a.ipynb", "1 + 1")
+    path = write_notebook(tmp_path, "a.ipynb", "1 + 1")
     assert _build(tmp_path)[0] == 0
     built = path.read_bytes()
     assert nbformat.reads(built, as_version=4).cells[0].outputs[0]["data"]["text/plain"] == "2"
@@ -54,10 +46,10 @@ def test_second_run_does_nothing(tmp_path):
 
 
 def test_editing_a_notebook_rebuilds_only_that_notebook(tmp_path):
-    _notebook(tmp_path, "a.ipynb", "1 + 1")
-    _notebook(tmp_path, "b.ipynb", "2 + 2")
+    write_notebook(tmp_path, "a.ipynb", "1 + 1")
+    write_notebook(tmp_path, "b.ipynb", "2 + 2")
     _build(tmp_path)
-    _notebook(tmp_path, "b.ipynb", "3 + 3")
+    write_notebook(tmp_path, "b.ipynb", "3 + 3")
     code, lines = _build(tmp_path)
     assert any(line.startswith("up to date  notebook a.ipynb") for line in lines)
     assert any(line.startswith("built       notebook b.ipynb") for line in lines)
@@ -68,8 +60,8 @@ def test_changing_one_data_file_rebuilds_only_what_reads_it(tmp_path, monkeypatc
     data = tmp_path / "data"
     shutil.copytree(PACKAGED_DATA, data)
     monkeypatch.setattr(figures, "PACKAGED_DATA", data)
-    _notebook(tmp_path, "02-capital-and-gpus-by-region.ipynb", "1")  # reads rounds, deployments, sources
-    _notebook(tmp_path, "other.ipynb", "2")  # not listed: reads every table
+    write_notebook(tmp_path, "02-capital-and-gpus-by-region.ipynb", "1")  # reads rounds, deployments, sources
+    write_notebook(tmp_path, "other.ipynb", "2")  # not listed: reads every table
     chosen = (FIGURES[0], next(t for t in FIGURES if "claims" in t.tables))
     _build(tmp_path, figures=chosen)
     with open(data / "claims.csv", "a", encoding="utf-8") as handle:
@@ -80,8 +72,8 @@ def test_changing_one_data_file_rebuilds_only_what_reads_it(tmp_path, monkeypatc
 
 
 def test_failing_notebook_keeps_its_old_file_and_reports_cell_and_error(tmp_path):
-    _notebook(tmp_path, "good.ipynb", "'fine'")
-    bad = _notebook(tmp_path, "bad.ipynb", "x = 1", "1 / 0")
+    write_notebook(tmp_path, "good.ipynb", "'fine'")
+    bad = write_notebook(tmp_path, "bad.ipynb", "x = 1", "1 / 0")
     before = bad.read_bytes()
     code, lines = _build(tmp_path)
     assert code == 1
@@ -93,7 +85,7 @@ def test_failing_notebook_keeps_its_old_file_and_reports_cell_and_error(tmp_path
 
 
 def test_hung_notebook_is_stopped_by_the_timeout(tmp_path):
-    _notebook(tmp_path, "slow.ipynb", "import time\ntime.sleep(60)")
+    write_notebook(tmp_path, "slow.ipynb", "import time\ntime.sleep(60)")
     code, lines = _build(tmp_path, timeout=3)
     assert code == 1
     assert any("cell 1:" in line and "imeout" in line for line in lines), lines
@@ -111,7 +103,7 @@ def test_interrupted_write_leaves_the_old_file_and_no_partial_file(tmp_path):
 
 
 def test_invalid_data_builds_nothing(tmp_path, monkeypatch):
-    path = _notebook(tmp_path, "a.ipynb", "1 + 1")
+    path = write_notebook(tmp_path, "a.ipynb", "1 + 1")
     before = path.read_bytes()
     from nscale_data import dataset
 
@@ -120,3 +112,12 @@ def test_invalid_data_builds_nothing(tmp_path, monkeypatch):
     assert code == 1
     assert lines == ["claims.csv:2: value: broken", "The data is invalid; nothing was built."]
     assert path.read_bytes() == before
+
+
+def test_printed_text_split_across_stream_messages_is_stored_as_one_output():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1); print(2)")])
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="1\n"),
+                           nbformat.v4.new_output("stream", name="stdout", text="2\n"),
+                           nbformat.v4.new_output("stream", name="stderr", text="!\n")]
+    figures.normalise(nb)
+    assert [(o.name, o.text) for o in nb.cells[0].outputs] == [("stdout", "1\n2\n"), ("stderr", "!\n")]

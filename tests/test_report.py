@@ -20,7 +20,7 @@ def test_report_has_every_notebook_the_figures_and_the_sources(tmp_path):
     assert names[:2] == ["index.html", "sources.html"]
     assert sorted(names[2:]) == sorted(p.stem + ".html" for p in (REPO / "notebooks").glob("*.ipynb"))
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
-    assert "Data last reviewed on 26 November 2026" in index
+    assert "Data reviewed on 26 November 2026; the latest source found was published on 12 May 2026" in index
     for name in names[2:]:
         assert f'href="{name}"' in index
     assert (tmp_path / "site" / "figures" / "capital-and-gpus.png").exists()

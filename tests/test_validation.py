@@ -63,7 +63,7 @@ def test_missing_and_unknown_columns(data):
     data.write_rows("deployments.csv", rows)
     found = messages(data)
     assert "deployments.csv:1: region: column is missing" in found
-    assert "deployments.csv:1: area: unknown column" in found
+    assert "deployments.csv:1: 'area': unknown column" in found
 
 
 def test_missing_file(data):
@@ -217,15 +217,21 @@ def test_part_of_may_not_cross_regions(data):
 
 
 def test_part_of_a_row_that_is_not_counted_is_rejected(data):
-    line = data.set_cell("deployments.csv", "sines-microsoft", "part_of", "loughton-2025-plan")
-    assert any(m.startswith(f"deployments.csv:{line}: part_of: 'loughton-2025-plan' is not counted itself") for m in messages(data))
+    line = data.set_cell("deployments.csv", "sines-microsoft", "part_of", "nvidia-uk-programme-share")
+    assert any(m.startswith(f"deployments.csv:{line}: part_of: 'nvidia-uk-programme-share' is not counted itself") for m in messages(data))
+
+
+def test_part_of_a_superseded_row_moves_to_its_replacement_which_must_share_the_region(data):
+    data.set_cell("deployments.csv", "loughton-2025-plan", "superseded_by", "texas-microsoft")
+    line = data.set_cell("deployments.csv", "uk-dgx-cloud", "part_of", "loughton-2025-plan")
+    assert any(m.startswith(f"deployments.csv:{line}: part_of: 'texas-microsoft' is in North America") for m in messages(data))
 
 
 def test_a_figure_claim_about_a_text_column_is_rejected(data):
-    line = data.append("claims.csv", {"claim_id": "x", "subject_id": "loughton", "attribute": "expected_period",
+    line = data.append("claims.csv", {"claim_id": "x", "subject_id": "loughton", "attribute": "site",
                                       "value": "2027", "qualifier": "exact", "source_id": "benzinga-2025-10-15",
                                       "evidence": "from early 2027"})
-    assert f"claims.csv:{line}: attribute: 'expected_period' is a string column of deployments.csv, not a figure" in messages(data)
+    assert f"claims.csv:{line}: attribute: 'site' is a string column of deployments.csv, not a figure" in messages(data)
 
 
 def test_gpu_count_qualifier_must_match_a_claim(data):
@@ -244,3 +250,86 @@ def test_datapackage_may_not_change_what_the_code_relies_on(data, change, expect
     change({r["name"]: r for r in descriptor["resources"]})
     data.path("datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
     assert any(m.startswith(expected) for m in messages(data)), messages(data)
+
+
+# --- Rules for debt, power-only rows, letters of intent and the new statuses ------------------
+
+@pytest.mark.parametrize(
+    "file, row_id, column, value, expected",
+    [
+        ("deployments.csv", "glomfjord", "power_mw", "", "power_mw: is required when gpu_count is empty"),
+        ("deployments.csv", "glomfjord", "power_mw_qualifier", "", "power_mw_qualifier: is required when power_mw is given"),
+        ("deployments.csv", "loughton", "gpu_count_qualifier", "", "gpu_count_qualifier: is required when gpu_count is given"),
+        ("deployments.csv", "skien", "gpu_count_qualifier", "exact", "gpu_count_qualifier: must be empty when gpu_count is empty"),
+        ("deployments.csv", "bt-sites", "power_mw_qualifier", "exact", "power_mw_qualifier: no claim states 14 as 'exact'"),
+        ("deployments.csv", "glomfjord", "status_date", "", "status_date: is required when the status is 'operating'"),
+        ("deployments.csv", "west-virginia-monarch", "status_date", "2026-03-18",
+         "status_date: must be empty while the status is 'letter_of_intent'"),
+        ("deployments.csv", "west-virginia-monarch", "status", "signed", "status: 'signed' is not an allowed value"),
+        ("deployments.csv", "stargate-uk-phase-1", "status", "announced",
+         "status: 'stargate-uk', which holds this row, is paused; a part of a paused plan is paused too"),
+        ("debt_facilities.csv", "gpu-term-loan-2026", "amount_usd", "1500000000", "amount_usd: must equal amount when the currency is USD"),
+        ("debt_facilities.csv", "narvik-bank-financing-2026", "accordion_usd", "800000000", "accordion_usd: 8e+08 is not stated by any claim"),
+        ("debt_facilities.csv", "narvik-bank-financing-2026", "borrower", "aker", "borrower: 'aker' is not an allowed value"),
+        ("debt_facilities.csv", "gpu-term-loan-2026", "facility_type", "bond", "facility_type: 'bond' is not an allowed value"),
+        ("debt_facilities.csv", "gpu-term-loan-2026", "deployment_id", "atlantis", "deployment_id: 'atlantis' is not a deployment_id in deployments.csv"),
+        ("debt_facilities.csv", "gpu-term-loan-2026", "announced_date", "2026-02-15", "announced_date: with precision 'month', write the first day"),
+    ],
+)
+def test_bad_row_of_the_new_shapes(data, capsys, file, row_id, column, value, expected):
+    line = data.set_cell(file, row_id, column, value)
+    assert main(["validate", str(data.directory)]) == 1
+    out = capsys.readouterr().out
+    assert any(m.startswith(f"{file}:{line}: ") and expected in m for m in out.splitlines()), out
+
+
+def test_latest_source_must_be_the_latest_publication_date(data):
+    descriptor = json.loads(data.path("datapackage.json").read_text(encoding="utf-8"))
+    descriptor["latest_source"] = "2026-07-01"
+    data.path("datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    assert "datapackage.json: latest_source: must be 2026-05-12 (the latest published_date in sources.csv), not 2026-07-01" in messages(data)
+
+
+# --- Evidence may not be bypassed through derived_from -----------------------------------------
+
+def _derived(data, claim_id, value, derived_from, note="", source="channelnews-2025-10-03"):
+    return data.append("claims.csv", {"claim_id": claim_id, "subject_id": "nscale", "attribute": "some_gpu_count", "value": value,
+                                      "qualifier": "exact", "source_id": source, "evidence": "in words only",
+                                      "derived_from": derived_from, "note": note})
+
+
+@pytest.mark.parametrize("value, derived_from, note, expected", [
+    ("999999", "gnw-dgx-gpus", "", "value: 999999 is not derived from 4600"),
+    ("1", "self-derived", "", "derived_from: names a claim twice or the claim itself"),
+    ("2300", "gnw-dgx-gpus", "fraction 1/2", None),
+    ("2301", "gnw-dgx-gpus", "fraction 1/2", "value: 2301 is not derived from 4600 times 1/2"),
+    ("27640", "gnw-dgx-gpus+gnw-loughton-gpus", "", None),
+    ("27640", "gnw-dgx-gpus+gnw-dgx-gpus", "", "derived_from: names a claim twice or the claim itself"),
+    ("60000", "article-nvidia-uk-share", "", "derived_from: 'article-nvidia-uk-share' is not a stated figure"),
+    ("1", "article-founded+no-such-claim", "", "derived_from: 'no-such-claim' is not a claim_id in claims.csv"),
+])
+def test_derived_figures_follow_a_written_rule(data, value, derived_from, note, expected):
+    line = _derived(data, "self-derived" if derived_from == "self-derived" else "derived-x", value, derived_from, note)
+    found = [m for m in messages(data) if m.startswith(f"claims.csv:{line}: ")]
+    if expected is None:
+        assert found == []
+    else:
+        assert any(expected in m for m in found), found
+
+
+def test_a_derived_figure_may_not_come_from_a_later_source(data):
+    line = _derived(data, "derived-early", "4600", "gnw-dgx-gpus", source="prnewswire-2025-07-31")
+    assert f"claims.csv:{line}: derived_from: is stated by a source published after this claim's source" in messages(data)
+
+
+def test_two_claims_derived_from_each_other_are_rejected(data):
+    first = _derived(data, "derived-a", "5", "derived-b")
+    second = _derived(data, "derived-b", "5", "derived-a")
+    found = messages(data)
+    assert any(m.startswith(f"claims.csv:{first}: derived_from: 'derived-b' is not a stated figure") for m in found)
+    assert any(m.startswith(f"claims.csv:{second}: derived_from: 'derived-a' is not a stated figure") for m in found)
+
+
+def test_a_sum_may_not_name_one_row_twice(data):
+    line = data.set_cell("claims.csv", "gnw-dgx-gpus", "subject_id", "loughton+loughton")
+    assert f"claims.csv:{line}: subject_id: names the same row twice; each part of a total appears once" in messages(data)
