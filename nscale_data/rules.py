@@ -149,7 +149,7 @@ def _rounds(t: Table, problems: list[Problem]) -> None:
     for row, line in zip(t.rows, t.lines):
         later = row["included_in"]
         if later in ends and later != row["round_id"] and ends[later] < ends[row["round_id"]]:
-            problems.append(Problem(t.file, line, "included_in", f"{later!r} was announced before this round"))
+            problems.append(Problem(t.file, line, "included_in", f"{_short(later)} was announced before this round"))
 
 
 def _deployments(t: Table, problems: list[Problem]) -> None:
@@ -220,16 +220,16 @@ def _claims(tables: dict[str, Table], ids: dict[str, set[str]], problems: list[P
             problems.append(Problem(t.file, line, "subject_id", "names the same row twice; each part of a total appears once"))
         if attribute in TEXT_ATTRIBUTES:
             if row["value_text"] is None or row["value"] is not None:
-                problems.append(Problem(t.file, line, "value_text", f"{attribute!r} is stated in words: fill value_text and leave value empty"))
+                problems.append(Problem(t.file, line, "value_text", f"{_short(attribute)} is stated in words: fill value_text and leave value empty"))
             elif attribute == "announced_date" and not PARTIAL_DATE.fullmatch(row["value_text"]):
                 problems.append(Problem(t.file, line, "value_text", "a date claim is written YYYY, YYYY-MM or YYYY-MM-DD"))
             continue
         if row["value"] is None or row["value_text"] is not None:
-            problems.append(Problem(t.file, line, "value", f"{attribute!r} is a figure: fill value and leave value_text empty"))
+            problems.append(Problem(t.file, line, "value", f"{_short(attribute)} is a figure: fill value and leave value_text empty"))
             continue
         kind = columns[table].get(attribute) if table else None
         if kind not in (None, "integer", "number"):
-            problems.append(Problem(t.file, line, "attribute", f"{attribute!r} is a {kind} column of {tables[table].file}, not a figure"))
+            problems.append(Problem(t.file, line, "attribute", f"{_short(attribute)} is a {kind} column of {tables[table].file}, not a figure"))
             continue
         if row["derived_from"] is not None:
             continue  # checked in _derived
