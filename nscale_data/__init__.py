@@ -18,9 +18,8 @@ from nscale_data.analysis import (
     capacity_totals,
     capital_raised,
     capital_table,
-    claim_checks,
-    conflicts,
     debt_raised,
+    events,
     gpu_totals,
     gpus_by_region,
     mw_by_region,
@@ -29,6 +28,7 @@ from nscale_data.analysis import (
     summary,
     worldwide,
 )
+from nscale_data.checks import claim_checks, conflicts, source_checks
 from nscale_data.dataset import (
     dataset_as_of,
     latest_source_date,
@@ -52,6 +52,7 @@ __all__ = [
     "conflicts",
     "dataset_as_of",
     "debt_raised",
+    "events",
     "gpu_totals",
     "gpus_by_region",
     "latest_source_date",
@@ -63,6 +64,7 @@ __all__ = [
     "mw_by_region",
     "regions_named",
     "rounds_counted",
+    "source_checks",
     "summary",
     "validate",
     "worldwide",

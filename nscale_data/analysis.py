@@ -427,95 +427,17 @@ def _plain_number(value) -> int | float | None:
     """A JSON-ready number: None for no figure, int where whole."""
     if value is None or pd.isna(value):
         return None
-    return _number(value)
+    return as_number(value)
+
+
+def as_number(value) -> int | float:
+    """A figure as an int where it is whole, else a float: ``as_number(2.0)`` is ``2``."""
+    value = float(value)
+    return int(value) if value.is_integer() else value
 
 
 def _names_in_order(text: str) -> list[str]:
     return [name.strip() for name in text.split(";") if name.strip()]
-
-
-def claim_checks(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
-    """Every claim beside the value it is checked against, whether they agree, and why not.
-
-    The resolved value is the one in the rounds, facilities or deployments
-    table (which follows the primary source), a sum for a claim about several
-    rows, or, for a claim about the company's total, the equity (or equity and
-    debt) raised by the source's date. Claims with nothing to check against
-    (the company's founding year, say) are left out. ``agrees`` follows the
-    claim's qualifier: "at least" agrees with any larger value, "about" with a
-    value within 5%. ``reason`` says how a disagreeing claim differs, naming
-    a double count where the claim equals a total that counts a round twice.
-    """
-    claims = load_claims(as_of, directory)
-    sources = load_sources(as_of, directory)
-    tables = {
-        "funding_rounds": load_funding_rounds(as_of, directory),
-        "debt_facilities": load_debt_facilities(as_of, directory),
-        "deployments": load_deployments(as_of, directory),
-    }
-    reviewed = dataset_as_of(directory)
-    stated = {}  # (subject, attribute) -> [(value, source_id)], built once
-    for claim_id, claim in claims.iterrows():
-        if pd.notna(claim["value"]):
-            stated.setdefault((claim["subject_id"], claim["attribute"]), []).append((float(claim["value"]), claim["source_id"]))
-    rows = []
-    for claim_id, claim in claims.iterrows():
-        published = None
-        if claim["subject_id"] == COMPANY:
-            published = min(period_end(sources.loc[[claim["source_id"]], "published_date"],
-                                       sources.loc[[claim["source_id"]], "published_date_precision"]).iloc[0], reviewed)
-        resolved = _resolve(claim, tables, stated, sources, published, directory)
-        if resolved is None:
-            continue
-        value, qualifier, source_id = resolved
-        agrees = _agrees(claim, value)
-        rows.append(
-            {
-                "claim_id": claim_id,
-                "subject": claim["subject_id"],
-                "subject_name": _name(claim["subject_id"], tables),
-                "attribute": claim["attribute"],
-                "claimed_value": _plain(claim),
-                "claimed_qualifier": claim["qualifier"],
-                "source_id": claim["source_id"],
-                "evidence": claim["evidence"],
-                "resolved_value": value,
-                "resolved_qualifier": qualifier,
-                "resolved_source_id": source_id,
-                "agrees": agrees,
-                "reason": "" if agrees else _reason(claim, value, published, directory),
-            }
-        )
-    return pd.DataFrame(rows, columns=CHECK_COLUMNS)
-
-
-CHECK_COLUMNS = [
-    "claim_id", "subject", "subject_name", "attribute", "claimed_value", "claimed_qualifier", "source_id",
-    "evidence", "resolved_value", "resolved_qualifier", "resolved_source_id", "agrees", "reason",
-]
-# Claims about the company's total and what resolves them.
-COMPANY_TOTALS = {
-    "capital_raised_usd": lambda date, directory: capital_raised(date, directory),
-    "funding_raised_usd": lambda date, directory: capital_raised(date, directory) + debt_raised(date, directory),
-}
-
-
-def conflicts(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
-    """Claims that disagree with the resolved value, one row per claim, with the reason (see ``claim_checks``).
-
-    Examples:
-        >>> c = conflicts().set_index("claim_id")
-        >>> c.loc["article-stargate-uk-gpus", ["claimed_value", "resolved_value"]].tolist()
-        [50000, 31000]
-        >>> c.loc["computerweekly-funding-total", "reason"]
-        'counts the Pre-Series C SAFE twice: it is inside the Series C'
-    """
-    checks = claim_checks(as_of, directory)
-    return checks.loc[~checks["agrees"].astype(bool)].drop(columns="agrees").reset_index(drop=True)
-
-
-def _plain(claim: pd.Series) -> object:
-    return claim["value_text"] if claim["attribute"] in TEXT_ATTRIBUTES else _number(claim["value"])
 
 
 def round_name(stage: str, instrument: str) -> str:
@@ -530,108 +452,46 @@ def round_name(stage: str, instrument: str) -> str:
     return f"{name} SAFE" if instrument == "safe" else name
 
 
-def _name(subject: str, tables: dict[str, pd.DataFrame]) -> str:
-    deployments, rounds, facilities = tables["deployments"], tables["funding_rounds"], tables["debt_facilities"]
-    names = []
-    for part in subject.split("+"):
-        if part in deployments.index:
-            names.append(deployments.at[part, "name"])
-        elif part in rounds.index:
-            names.append(round_name(rounds.at[part, "stage"], rounds.at[part, "instrument"]))
-        elif part in facilities.index:
-            names.append(facilities.at[part, "name"])
-        else:
-            names.append(part)
-    return " + ".join(names)
+def events(directory: Directory = None) -> pd.DataFrame:
+    """Every dated event, in order, with the library's totals on that day (``summary(as_of=date)``).
 
+    Events are rounds, debt facilities, deployments announced and status
+    changes. A date known only to the month counts from the month's end (capped
+    at the review date), as in every total. Totals across regions are ``<NA>``
+    where no region has a figure.
 
-def _resolve(claim, tables, stated, sources, published, directory) -> tuple[object, str, str | None] | None:
-    """(value, qualifier, source_id) the claim is checked against, or None if nothing resolves it."""
-    subject, attribute = claim["subject_id"], claim["attribute"]
-    if subject == COMPANY:
-        if attribute not in COMPANY_TOTALS:
-            return None
-        return COMPANY_TOTALS[attribute](published, directory), "sum", None
-    parts = subject.split("+")
-    for frame in tables.values():
-        if not all(p in frame.index for p in parts) or attribute not in frame.columns:
-            continue
-        values = frame.loc[parts, attribute]
-        if len(parts) > 1:
-            if attribute in TEXT_ATTRIBUTES or values.isna().any():
-                return None
-            return _number(sum(float(v) for v in values)), "sum", None
-        value = values.iloc[0]
-        if attribute in TEXT_ATTRIBUTES:
-            text = "" if pd.isna(value) else (value.strftime("%Y-%m-%d") if attribute == "announced_date" else str(value))
-            source = frame.at[parts[0], "status_source_id"] if attribute == "status" else frame.at[parts[0], "source_id"]
-            return text, "exact", None if pd.isna(source) else source
-        if pd.isna(value):
-            return None
-        qualifiers = {"gpu_count": "gpu_count_qualifier", "power_mw": "power_mw_qualifier"}
-        qualifier = frame.at[parts[0], qualifiers[attribute]] if attribute in qualifiers else "exact"
-        return _number(value), qualifier, _best_source(stated.get((subject, attribute), []), sources, float(value))
-    return None
+    Examples:
+        >>> table = events()
+        >>> table.loc[table["event"] == "Pre-Series C SAFE", ["date", "equity_usd"]].values.tolist()
+        [[Timestamp('2025-10-01 00:00:00'), 1718000000]]
+    """
+    reviewed = dataset_as_of(directory)
+    rounds, facilities = load_funding_rounds(directory=directory), load_debt_facilities(directory=directory)
+    deployments = load_deployments(directory=directory)
 
+    def known(frame: pd.DataFrame) -> pd.Series:
+        return period_end(frame["announced_date"], frame["announced_date_precision"]).clip(upper=reviewed)
 
-def _number(value) -> int | float:
-    value = float(value)
-    return int(value) if value.is_integer() else value
-
-
-def _best_source(candidates: list[tuple[float, str]], sources: pd.DataFrame, value: float) -> str | None:
-    """The most primary source among the claims that state the resolved value."""
-    same = [source for v, source in candidates if math.isclose(v, value)]
-    if not same:
-        return None
-    return min(same, key=lambda s: SOURCE_RANK[sources.at[s, "kind"]])
-
-
-def _agrees(claim: pd.Series, resolved: object) -> bool:
-    attribute, qualifier = claim["attribute"], claim["qualifier"]
-    if attribute in TEXT_ATTRIBUTES:
-        stated = claim["value_text"]
-        if attribute == "announced_date":
-            return resolved.startswith(stated)
-        if attribute in NAME_LISTS:
-            return _names(stated) == _names(resolved)
-        return stated == resolved
-    return _figure_agrees(float(claim["value"]), qualifier, resolved)
-
-
-NAME_LISTS = frozenset({"lead_investors", "other_investors", "target_regions", "lenders"})
-
-
-def _figure_agrees(stated: float, qualifier: str, resolved: float) -> bool:
-    if qualifier == "at_least":
-        return resolved >= stated
-    if qualifier == "approx":
-        return abs(resolved - stated) <= APPROX_TOLERANCE * max(abs(resolved), 1)
-    return math.isclose(resolved, stated)
-
-
-def _reason(claim: pd.Series, resolved: object, published, directory: Directory) -> str:
-    """Why a claim disagrees: a double count where one explains it, else the size of the gap."""
-    if claim["attribute"] in TEXT_ATTRIBUTES:
-        return f"states {claim['value_text']!r} where the resolved value is {resolved!r}"
-    stated, qualifier = float(claim["value"]), claim["qualifier"]
-    if claim["subject_id"] == COMPANY and claim["attribute"] in COMPANY_TOTALS:
-        rounds = rounds_counted(published, directory)
-        folded = rounds[~rounds["counted"]]
-        twice = sum(int(v) for v in folded["amount_usd"])
-        names = " and the ".join(round_name(r["stage"], r["instrument"]) for _, r in folded.iterrows())
-        holders = " and the ".join(dict.fromkeys(
-            round_name(rounds.at[h, "stage"], rounds.at[h, "instrument"]) for h in folded["included_in"]))
-        debt = debt_raised(published, directory)
-        if twice and _figure_agrees(stated, qualifier, resolved + twice):
-            return f"counts the {names} twice: it is inside the {holders}"
-        if claim["attribute"] == "capital_raised_usd" and debt and _figure_agrees(stated, qualifier, resolved + debt):
-            return "counts debt as equity"
-        if claim["attribute"] == "capital_raised_usd" and debt and twice and _figure_agrees(stated, qualifier, resolved + debt + twice):
-            return f"counts debt as equity and the {names} twice"
-    gap = stated / resolved - 1 if resolved else math.inf
-    return f"{abs(gap):.0%} {'above' if gap > 0 else 'below'} the resolved value"
-
-
-def _names(text: str) -> set[str]:
-    return {name.strip().casefold() for name in text.split(";") if name.strip()}
+    changed = deployments[deployments["status_date"].notna()]
+    parts = [
+        pd.DataFrame({"date": known(rounds), "kind": "equity", "subject_id": rounds.index,
+                      "event": [round_name(s, i) for s, i in zip(rounds["stage"], rounds["instrument"])]}),
+        pd.DataFrame({"date": known(facilities), "kind": "debt", "subject_id": facilities.index, "event": facilities["name"]}),
+        pd.DataFrame({"date": known(deployments), "kind": "capacity", "subject_id": deployments.index,
+                      "event": deployments["short_name"].astype(str) + " announced"}),
+        pd.DataFrame({"date": changed["status_date"], "kind": "status", "subject_id": changed.index,
+                      "event": changed["short_name"].astype(str) + " " + changed["status"].astype(str).str.replace("_", " ")}),
+    ]
+    table = pd.concat([p for p in parts if not p.empty], ignore_index=True)
+    table["date"] = pd.to_datetime(table["date"]).astype("datetime64[s]")
+    table = table.sort_values(["date", "kind", "event"], ignore_index=True)
+    totals = {}
+    for day in table["date"].unique():
+        by_gpus, by_mw = gpus_by_region(day, directory), mw_by_region(day, directory)
+        totals[day] = {"equity_usd": capital_raised(day, directory), "debt_usd": debt_raised(day, directory),
+                       **{f"gpus_{level}": _plain_number(_sum(by_gpus[level])) for level in LEVELS},
+                       **{f"mw_{level}": _plain_number(_sum(by_mw[level])) for level in LEVELS}}
+    columns = pd.DataFrame([totals[day] for day in table["date"]], index=table.index)
+    for column in columns:
+        columns[column] = columns[column].astype("Float64" if column.startswith("mw_") else "Int64")
+    return table.join(columns)

@@ -1,10 +1,13 @@
 """The project's charts, each a function returning a matplotlib ``Figure``.
 
-Every chart has a title that states its finding (computed from the data, so
-it stays true when the data changes), axis labels with units, an "as of"
-date and a source line. Colours are the Okabe-Ito palette, safe for
-colour-blind readers; "up to" figures are hatched so the charts also read in
-greyscale.
+Every chart has a title that states its finding (computed from the library's
+totals, so it stays true when the data changes), axis labels with units, the
+"as of" date with the review date and the latest source's date, and a source
+line. Colours are the Okabe-Ito palette, safe for colour-blind readers, and
+the certainty ladder also reads in greyscale: *stated* is solid and dark,
+*with targets* lighter, *with up to* hatched. Every figure's ``repr`` is a
+one-sentence description, the alt text of its image in notebooks and in the
+report. No text overlaps another or leaves the figure (see the tests).
 """
 
 from __future__ import annotations
@@ -13,38 +16,50 @@ import functools
 import textwrap
 
 import matplotlib
+import matplotlib.dates
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from nscale_data.analysis import (
-    GLOBAL as GLOBAL_REGION,
+    LEVELS,
     capital_raised,
-    claim_checks,
     debt_raised,
+    events,
     gpus_by_region,
-    gpus_worldwide,
-    round_name,
+    mw_by_region,
     rounds_counted,
 )
+from nscale_data.checks import source_checks
 from nscale_data.dataset import (
     AsOf,
     dataset_as_of,
     latest_source_date,
     load_debt_facilities,
     load_deployments,
-    load_funding_rounds,
     load_sources,
-    period_end,
 )
 
 ARTICLE = "channelnews-2025-10-03"
 ARTICLE_DATE = "2025-10-03"
 # Okabe-Ito colours (Okabe & Ito, 2008): distinguishable with any common colour-vision deficiency.
 BLUE, ORANGE, SKY, GREEN, VERMILLION, PURPLE, GREY = "#0072B2", "#E69F00", "#56B4E9", "#009E73", "#D55E00", "#CC79A7", "#7F7F7F"
+# The certainty ladder, named and drawn the same way in every chart.
+LADDER = {
+    "stated": {"label": "stated (exact, about, at least)", "facecolor": BLUE, "edgecolor": BLUE},
+    "with_targets": {"label": "+ targets and letters of intent", "facecolor": SKY, "edgecolor": SKY},
+    "with_up_to": {"label": "+ 'up to' at its maximum", "facecolor": "white", "edgecolor": BLUE, "hatch": "////"},
+}
+CAPITAL = {
+    "equity": {"label": "equity (rounds and SAFEs)", "facecolor": GREEN, "edgecolor": GREEN},
+    "debt": {"label": "committed debt", "facecolor": ORANGE, "edgecolor": ORANGE},
+}
+LADDER_NOTE = ("Stated: figures the sources state as a number (exact, about, at least); targets and letters of intent add stated "
+               "plans and goals; 'up to' adds each maximum. 'No figure' means no source states one, never zero.")
 STYLE = {
     "font.family": "DejaVu Sans",
-    "font.size": 11,
-    "axes.titlesize": 12,
+    "font.size": 10,
+    "axes.titlesize": 11,
     "axes.titleweight": "bold",
     "axes.spines.top": False,
     "axes.spines.right": False,
@@ -52,10 +67,33 @@ STYLE = {
     "grid.color": "#DDDDDD",
     "axes.axisbelow": True,
     "legend.frameon": False,
+    "hatch.linewidth": 0.8,
     "svg.hashsalt": "nscale-data",
     "svg.fonttype": "path",
     "text.parse_math": False,
 }
+
+
+class Chart(Figure):
+    """A figure whose ``repr`` is its one-sentence description (the alt text of its image)."""
+
+    description = ""
+
+    def __repr__(self) -> str:
+        return self.description or super().__repr__()
+
+
+def describe(fig: Figure) -> str:
+    """One sentence saying what a chart shows, from its title.
+
+    Examples:
+        >>> fig = Chart()
+        >>> _ = fig.suptitle("Equity rose to $3.3bn\\nwhile GPUs grew")
+        >>> describe(fig)
+        'Chart: Equity rose to $3.3bn while GPUs grew.'
+    """
+    title = " ".join(fig.get_suptitle().split())
+    return f"Chart: {title.rstrip('.')}."
 
 
 def _styled(chart):
@@ -66,6 +104,7 @@ def _styled(chart):
         with matplotlib.rc_context(STYLE):
             fig = chart(*args, **kwargs)
             _freeze_layout(fig)
+        fig.description = describe(fig)
         return fig
 
     return build
@@ -83,174 +122,245 @@ def _freeze_layout(fig: Figure) -> None:
     fig.set_layout_engine("none")
 
 
+# --- The headline: capital against GPUs and megawatts, by region -----------------------------
+
 @_styled
 def capital_and_gpus(dates: tuple[AsOf, ...] | None = None) -> Figure:
-    """Headline: capital raised beside planned GPUs by region, at each date.
+    """Headline: equity and debt, beside planned GPUs and megawatts by region, at each date.
 
-    ``dates`` defaults to the article's date and the data's as-of date.
+    ``dates`` defaults to the article's date and the data's review date.
     """
     dates = _dates(dates)
-    equity = [capital_raised(d) / 1e9 for d in dates]
-    debt = [debt_raised(d) / 1e9 for d in dates]
-    regions = [gpus_by_region(d) for d in dates]
-    colours = [SKY, BLUE][-len(dates):] if len(dates) <= 2 else [SKY, BLUE, GREEN, PURPLE][: len(dates)]
-    fig, (money, gpus) = _figure(12, 6.2, ncols=2, width_ratios=[1, 2.6])
+    equity = [capital_raised(d) for d in dates]
+    debt = [debt_raised(d) for d in dates]
+    gpus = [gpus_by_region(d) for d in dates]
+    power = [mw_by_region(d) for d in dates]
+    fig, (money, gpu_ax, mw_ax) = _figure(13, 7.4, ncols=3, width_ratios=[0.8, 1.45, 1.25])
 
-    for i, (d, own, lent) in enumerate(zip(dates, equity, debt)):
-        money.bar(i, own, color=colours[i], width=0.6, label="equity" if i == len(dates) - 1 else None)
+    for i, (own, lent) in enumerate(zip(equity, debt)):
+        money.bar(i, own / 1e9, width=0.62, **_style(CAPITAL["equity"]))
         if lent:
-            money.bar(i, lent, bottom=own, color="white", edgecolor=colours[i], hatch="xx", width=0.6,
-                      label="committed debt" if i == len(dates) - 1 else None)
-        money.text(i, own + lent, _usd((own + lent) * 1e9), ha="center", va="bottom", fontsize=11)
-    money.set_xticks(range(len(dates)), [_day(d) for d in dates])
-    money.set_ylabel("Capital raised, billion US dollars")
-    money.set_title("Equity and committed debt, each counted once", loc="left", fontsize=11)
-    money.set_ylim(0, max(e + b for e, b in zip(equity, debt)) * 1.25)
+            money.bar(i, lent / 1e9, bottom=own / 1e9, width=0.62, **_style(CAPITAL["debt"]))
+        money.text(i, (own + lent) / 1e9, _usd(own + lent), ha="center", va="bottom", fontsize=10, fontweight="bold")
+        for bottom, amount, word in ((0, own, "equity"), (own, lent, "debt")):
+            if amount >= 0.12 * max(e + d for e, d in zip(equity, debt)):
+                money.text(i, (bottom + amount / 2) / 1e9, f"{word}\n{_usd(amount)}", ha="center", va="center", fontsize=8.5,
+                           color="white" if word == "equity" else "black")
+    money.set_xticks(range(len(dates)), [_month(d) for d in dates])
+    money.set_ylabel("Billion US dollars")
+    money.set_title("Capital raised", loc="left")
+    money.set_ylim(0, max(e + d for e, d in zip(equity, debt)) / 1e9 * 1.15)
     money.grid(axis="x", visible=False)
-    money.legend(loc="upper left", fontsize=9)
 
-    names = list(regions[0].index)
-    height = 0.8 / len(dates)
-    top = max(int(r["high"].fillna(0).max()) for r in regions) or 1
-    for i, (d, table) in enumerate(zip(dates, regions)):
-        y = [k + i * height - 0.4 + height / 2 for k in range(len(names))]
-        stated, widest = table["stated"].fillna(0).astype(float), table["with_up_to"].fillna(0).astype(float)
-        gpus.barh(y, stated / 1e3, height=height * 0.9, color=colours[i], label=f"{_day(d)}: stated")
-        gpus.barh(y, (widest - stated) / 1e3, left=stated / 1e3, height=height * 0.9,
-                  color="white", edgecolor=colours[i], hatch="///", label=f"{_day(d)}: with targets and 'up to'")
-        for yi, low, high in zip(y, table["stated"], table["with_up_to"]):
-            label = "no GPU figure" if pd.isna(high) else _range(0 if pd.isna(low) else int(low), int(high))
-            gpus.text((0 if pd.isna(high) else high) / 1e3 + top / 1e3 * 0.01, yi, label, va="center", fontsize=10,
-                      color=GREY if pd.isna(high) else "black")
-    gpus.set_yticks(range(len(names)), names)
-    gpus.invert_yaxis()
-    gpus.set_xlabel("Planned GPUs, thousands (overlapping announcements counted once)")
-    gpus.set_xlim(0, top / 1e3 * 1.3)
-    gpus.set_title("Planned GPUs by region", loc="left", fontsize=11)
-    gpus.grid(axis="y", visible=False)
-    gpus.legend(loc="lower right", fontsize=9)
+    regions = list(gpus[-1].index)
+    labels, y = [], []
+    for k, region in enumerate(regions):
+        for i, d in enumerate(dates):
+            y.append(k * (len(dates) + 0.8) + i)
+            labels.append(f"{region}, {_month(d)}")
+    for ax, tables, unit, scale in ((gpu_ax, gpus, "GPUs", 1e3), (mw_ax, power, "MW", 1.0)):
+        widest = max(float(t["with_up_to"].fillna(0).max()) for t in tables) / scale or 1
+        rows = [(tables[i].loc[region], y[k * len(dates) + i]) for k, region in enumerate(regions) for i in range(len(dates))]
+        for row, yi in rows:
+            _ladder_bar(ax, yi, row, scale)
+            ax.text(_ladder_end(row) / scale + widest * 0.02, yi, _ladder_label(row, unit), va="center", fontsize=8.5,
+                    color="black" if pd.notna(row["with_up_to"]) else GREY)
+        ax.set_xlim(0, widest * 1.42)
+        ax.set_ylim(max(y) + 0.7, min(y) - 0.7)
+        ax.grid(axis="y", visible=False)
+    gpu_ax.set_yticks(y, labels)
+    mw_ax.set_yticks(y, [""] * len(y))
+    mw_ax.tick_params(axis="y", length=0)
+    gpu_ax.set_xlabel("Planned GPUs, thousands")
+    mw_ax.set_xlabel("Planned power, megawatts")
+    gpu_ax.set_title("Planned GPUs, overlaps counted once", loc="left")
+    mw_ax.set_title("Planned power", loc="left")
 
-    first, last = regions[0], regions[-1]
+    last_gpus, last_mw = gpus[-1], power[-1]
+    empty = [r for r in regions if last_gpus.loc[r].isna().all() and last_mw.loc[r].isna().all()]
     fig.suptitle(
-        f"Equity and debt {_usd((equity[0] + debt[0]) * 1e9)} → {_usd((equity[-1] + debt[-1]) * 1e9)}; "
-        f"stated GPU plans {first['stated'].sum() / 1e3:.0f}k → {last['stated'].sum() / 1e3:.0f}k; "
-        f"{_regions_without_figures(last)}",
+        f"By {_day(dates[-1])}: {_usd(equity[-1] + debt[-1])} raised ({_usd(equity[-1])} equity, {_usd(debt[-1])} committed debt) "
+        f"for {_thousands(_total(last_gpus, 'stated'))} GPUs and {_megawatts(_total(last_mw, 'stated'))} stated,\n"
+        f"{_thousands(_total(last_gpus, 'with_up_to'))} GPUs and {_megawatts(_total(last_mw, 'with_up_to'))} with targets and 'up to'"
+        + (f"; no figure for {' or '.join(empty)}" if empty else ""),
         x=0.01, ha="left", fontsize=13, fontweight="bold",
     )
-    worldwide = gpus_worldwide(dates[-1])[1]
-    _footer(
-        fig,
-        dates[-1],
-        f"Stated: figures stated as a number; the hatched part adds targets and each 'up to' at its maximum. "
-        f"Worldwide roadmap: {worldwide:,} GPUs.",
-        _source_ids(dates[-1]),
-    )
+    _legend(fig, [*CAPITAL.values(), *LADDER.values()])
+    _footer(fig, dates[-1], LADDER_NOTE + " Uncommitted accordions are not money and are not drawn.", _source_ids(dates[-1]))
     return fig
 
+
+def _ladder_bar(ax, y: float, row: pd.Series, scale: float) -> None:
+    """One bar in three cumulative segments: stated, then targets, then 'up to'."""
+    start = 0.0
+    for level in LEVELS:
+        value = row[level]
+        if pd.isna(value) or value / scale <= start:
+            continue
+        ax.barh(y, value / scale - start, left=start, height=0.8, **_style(LADDER[level]))
+        start = value / scale
+
+
+def _ladder_end(row: pd.Series) -> float:
+    return 0.0 if pd.isna(row["with_up_to"]) else float(row["with_up_to"])
+
+
+def _ladder_label(row: pd.Series, unit: str) -> str:
+    """'no figure', '122,240 GPUs', or '79,640 to 158,640 GPUs' (stated to with up to).
+
+    Examples:
+        >>> _ladder_label(pd.Series({"stated": None, "with_targets": None, "with_up_to": None}), "GPUs")
+        'no figure'
+        >>> _ladder_label(pd.Series({"stated": None, "with_targets": 1350.0, "with_up_to": 1350.0}), "MW")
+        '1,350 MW (target only)'
+    """
+    low, high = row["stated"], row["with_up_to"]
+    if pd.isna(high):
+        return "no figure"
+    if pd.isna(low):
+        return f"{high:,.0f} {unit} (target only)" if pd.notna(row["with_targets"]) else f"up to {high:,.0f} {unit}"
+    return f"{low:,.0f} {unit}" if low == high else f"{low:,.0f} to {high:,.0f} {unit}"
+
+
+# --- The timeline ------------------------------------------------------------------------------
 
 @_styled
 def timeline(as_of: AsOf = None) -> Figure:
-    """Cumulative capital and deduplicated planned GPUs over time, with the events labelled."""
+    """Equity and debt, and planned GPUs at each level, as each announcement came in; numbered events."""
     end = pd.Timestamp(as_of) if as_of is not None else dataset_as_of()
-    rounds = load_funding_rounds(end)
-    facilities = load_debt_facilities(end)
-    deployments = load_deployments(end)
-    announced = period_end(deployments["announced_date"], deployments["announced_date_precision"])
-    raised = period_end(rounds["announced_date"], rounds["announced_date_precision"])
-    lent = period_end(facilities["announced_date"], facilities["announced_date_precision"])
-    events = sorted({*raised, *lent, *announced, *deployments["status_date"].dropna(), end})
-    capital = [capital_raised(d) / 1e9 for d in events]
-    with_debt = [c + debt_raised(d) / 1e9 for c, d in zip(capital, events)]
-    totals = [gpus_by_region(d).sum() for d in events]
-    low = [t["low"] / 1e3 for t in totals]
-    high = [t["high"] / 1e3 for t in totals]
+    table = events()
+    table = table[table["date"] <= end].reset_index(drop=True)
+    steps = table.drop_duplicates("date", keep="last").set_index("date")
+    dates = list(steps.index) + ([end] if end not in steps.index else [])
+    steps = steps.reindex(dates, method="ffill")
 
-    fig, (money, gpus) = _figure(12, 7.6, nrows=2, sharex=True)
-    money.step(events, with_debt, where="post", color=SKY, linewidth=1.6, linestyle="--", label="equity and committed debt")
-    money.step(events, capital, where="post", color=BLUE, linewidth=2.2, label="equity")
-    money.legend(loc="upper left", fontsize=9)
-    for number, (round_id, row) in enumerate(rounds.iterrows()):
-        date = raised[round_id]
-        label = f"{round_name(row['stage'], row['instrument'])}: {_usd(row['amount_usd'])}"
-        left = number % 2 == 0
-        money.annotate(label, (date, capital[events.index(date)]), xytext=(-5 if left else 5, 4),
-                       textcoords="offset points", ha="right" if left else "left", va="bottom", fontsize=9)
+    fig = Chart(figsize=(13, 8.4), layout="constrained")
+    grid = fig.add_gridspec(2, 2, width_ratios=[3.0, 1.0], height_ratios=[1, 1.25])
+    money, gpu_ax, key = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[:, 1])
+    gpu_ax.sharex(money)
+    equity = steps["equity_usd"].astype(float) / 1e9
+    total = equity + steps["debt_usd"].astype(float) / 1e9
+    money.fill_between(dates, 0, equity, step="post", **_style(CAPITAL["equity"]))
+    money.fill_between(dates, equity, total, step="post", **_style(CAPITAL["debt"]))
     money.set_ylabel("Capital raised,\nbillion US dollars")
-    money.set_ylim(0, max(with_debt) * 1.3)
-    money.set_title("Cumulative capital raised (a round folded into a later one counts once)", loc="left", fontsize=11)
+    money.set_ylim(0, total.max() * 1.35)
+    money.set_title("Equity and committed debt, each counted once", loc="left")
 
-    gpus.fill_between(events, low, high, step="post", color=ORANGE, alpha=0.35, hatch="///", edgecolor=ORANGE,
-                      label="with targets and 'up to'")
-    gpus.step(events, low, where="post", color=VERMILLION, linewidth=2.2, label="stated")
-    gpus.step(events, high, where="post", color=ORANGE, linewidth=1.2)
-    parent_region = deployments["part_of"].map(deployments["region"])
-    top_level = deployments[deployments["same_gpus_as"].isna() & (deployments["part_of"].isna() | (parent_region == GLOBAL_REGION))]
-    for date, names in top_level.groupby(announced[top_level.index])["name"]:
-        gpus.axvline(date, color="#BBBBBB", linewidth=0.8, zorder=0)
-        gpus.text(date, max(high) * 1.3, "\n".join(_short(n, 34) for n in names), rotation=90, fontsize=8,
-                  ha="right", va="top", linespacing=1.1)
-    changes = deployments[deployments["status"].isin(["paused", "withdrawn"])]
-    inside_change = changes["part_of"].isin(changes.index)  # a phase paused with its plan is not labelled twice
-    for deployment_id, row in changes[~inside_change].iterrows():
-        gpus.annotate(f"{_short(row['name'])} {row['status']}", (row["status_date"], 0), xytext=(4, 14),
-                      textcoords="offset points", fontsize=8, color=VERMILLION, ha="left",
-                      arrowprops={"arrowstyle": "-", "color": VERMILLION})
-    gpus.set_ylabel("Planned GPUs, thousands\n(all regions, deduplicated)")
-    gpus.set_ylim(0, max(high) * 1.32)
-    gpus.set_xlim(pd.Timestamp(events[0]) - pd.Timedelta(days=120), end + pd.Timedelta(days=30))
-    gpus.set_xlabel("Announcement date (a date known only to the month counts from the month's end)")
-    gpus.legend(loc="upper left", fontsize=9)
-    gpus.set_title("Planned GPUs across regions (the worldwide roadmap is not added on top)", loc="left", fontsize=11)
+    previous = pd.Series(0.0, index=dates)
+    for level in LEVELS:
+        values = steps[f"gpus_{level}"].astype(float).fillna(0) / 1e3
+        upper = pd.concat([previous, values], axis=1).max(axis=1)
+        gpu_ax.fill_between(dates, previous, upper, step="post", **_style(LADDER[level]))
+        previous = upper
+    gpu_ax.set_ylabel("Planned GPUs, thousands\n(all regions, overlaps once)")
+    gpu_ax.set_ylim(0, previous.max() * 1.3)
+    gpu_ax.set_title("Planned GPUs by certainty (the worldwide roadmap is not added on top)", loc="left")
+    gpu_ax.set_xlim(dates[0] - pd.Timedelta(days=60), end + pd.Timedelta(days=30))
+    gpu_ax.set_xlabel("Date (a date known only to the month counts from the month's end)")
+    money.tick_params(axis="x", labelbottom=False)
 
+    numbered = table.assign(number=range(1, len(table) + 1))
+    _number_events(money, numbered[numbered["kind"].isin(["equity", "debt"])], top=total.max() * 1.3)
+    _number_events(gpu_ax, numbered[numbered["kind"].isin(["capacity", "status"])], top=previous.max() * 1.25)
+    key.axis("off")
+    lines = [f"{n:>2} {d:%d %b %y} {e}" for n, d, e in zip(numbered["number"], numbered["date"], numbered["event"])]
+    key.text(0, 1, "Events\n" + "\n".join(lines), va="top", ha="left", fontsize=8, family="DejaVu Sans Mono", linespacing=1.25,
+             transform=key.transAxes)
+
+    last = steps.iloc[-1]
     fig.suptitle(
-        f"Equity rose to {_usd(capital[-1] * 1e9)} and committed debt to {_usd((with_debt[-1] - capital[-1]) * 1e9)} by {_day(end)}, "
-        f"while stated regional GPU plans reached {low[-1]:.0f}k",
+        f"By {_day(end)}: equity {_usd(last['equity_usd'])} and committed debt {_usd(last['debt_usd'])}; "
+        f"stated GPU plans {_thousands(last['gpus_stated'])}, {_thousands(last['gpus_with_up_to'])} with targets and 'up to'",
         x=0.01, ha="left", fontsize=13, fontweight="bold",
     )
-    _footer(fig, end, "Each step is an announcement; status changes (such as a pause) take GPUs out.", _source_ids(end))
+    _legend(fig, [*CAPITAL.values(), *LADDER.values()])
+    _footer(fig, end, "Numbers mark events (key at right); a pause takes GPUs out. " + LADDER_NOTE, _source_ids(end))
     return fig
 
+
+def _number_events(ax, table: pd.DataFrame, top: float) -> None:
+    """Mark each event with its number near the top of ``ax``, stacking numbers that would touch."""
+    fig = ax.figure
+    fig.draw_without_rendering()
+    placed: list[tuple[float, int]] = []
+    for number, date in zip(table["number"], table["date"]):
+        x = ax.transData.transform((matplotlib.dates.date2num(date), 0))[0]
+        level = 0
+        while any(abs(x - px) < 15 and lv == level for px, lv in placed):
+            level += 1
+        placed.append((x, level))
+        ax.annotate(str(number), (date, top), xytext=(0, -11 * level), textcoords="offset points", ha="center", va="top",
+                    fontsize=7.5, color="#222222")
+        ax.axvline(date, color="#BBBBBB", linewidth=0.6, zorder=0)
+
+
+# --- The article against the other sources -----------------------------------------------------
 
 @_styled
-def article_vs_sources(as_of: AsOf = None) -> Figure:
-    """Each figure of the starting article beside the value the primary sources give."""
-    checks = claim_checks(as_of)
-    article = checks[(checks["source_id"] == ARTICLE) & checks["claimed_value"].map(lambda v: isinstance(v, (int, float)))]
-    gpu_rows = article[article["attribute"].isin(["gpu_count", "programme_gpu_count"])]
-    money_rows = article[article["attribute"].str.endswith("_usd")]
-    fig, (gpus, money) = _figure(12, 6.4, ncols=2, width_ratios=[1.5, 1])
-    for ax, rows, scale, unit in ((gpus, gpu_rows, 1e3, "GPUs, thousands"), (money, money_rows, 1e9, "billion US dollars")):
-        labels = []
-        for y, (_, row) in enumerate(rows.iterrows()):
-            claimed, resolved = row["claimed_value"] / scale, row["resolved_value"] / scale
-            colour = VERMILLION if not row["agrees"] else GREY
-            ax.plot([claimed, resolved], [y, y], color=colour, linewidth=2, zorder=1)
-            ax.scatter([resolved], [y], marker="D", s=70, color=BLUE, zorder=2, label="resolved value" if y == 0 else None)
-            ax.scatter([claimed], [y], marker="o", s=70, color=ORANGE, zorder=3, label="the article" if y == 0 else None)
-            ax.annotate(_qualified(row["claimed_qualifier"], claimed), (claimed, y), xytext=(0, 8),
-                        textcoords="offset points", ha="center", fontsize=9, color=colour if not row["agrees"] else "black")
-            labels.append(_short(row["subject_name"], 30) + ("  ✗ differs" if not row["agrees"] else ""))
-        ax.set_yticks(range(len(labels)), labels)
-        for tick, (_, row) in zip(ax.get_yticklabels(), rows.iterrows()):
-            tick.set_color(VERMILLION if not row["agrees"] else "black")
-        ax.invert_yaxis()
-        ax.set_xlabel(unit)
-        ax.set_xlim(0, max(rows["claimed_value"].max(), rows["resolved_value"].max()) / scale * 1.15)
-        ax.margins(y=0.15)
-    gpus.set_title("GPU figures", loc="left", fontsize=11)
-    money.set_title("Money", loc="left", fontsize=11)
-    gpus.legend(loc="lower right", fontsize=9)
-    differ = article[~article["agrees"]]
-    gap = (differ["claimed_value"] / differ["resolved_value"] - 1).abs()
-    worst = differ.loc[gap.idxmax()] if len(differ) else None
-    finding = f"{len(differ)} of the article's {len(article)} figures differ from the primary sources"
+def article_vs_sources(as_of: AsOf = ARTICLE_DATE) -> Figure:
+    """Each figure and date of the starting article beside what other sources say, largest gap first."""
+    checks = source_checks(ARTICLE, as_of)
+    figures = checks[(checks["gap_unit"] == "%")].iloc[::-1]
+    dates = checks[checks["gap_unit"] == "days"].iloc[::-1]
+    fig, (left, right) = _figure(13, 6.6, ncols=2, width_ratios=[2.0, 1.1])
+    for ax, rows, scale, unit in ((left, figures, 100, "%"), (right, dates, 1, " days")):
+        y = range(len(rows))
+        values = [g * scale for g in rows["gap"]]
+        colours = [VERMILLION if a is False else GREY for a in rows["agrees"]]
+        ax.barh(list(y), values, color=colours, height=0.6)
+        for yi, value, (_, row) in zip(y, values, rows.iterrows()):
+            text = ("agrees" if row["agrees"] is not False else
+                    f"{value:+.0f}%" if unit == "%" else f"{value:.0f} day{'s' if value != 1 else ''} apart")
+            ax.text(max(value, 0) + (2 if unit == "%" else 0.4), yi, text, va="center", fontsize=8.5,
+                    color=VERMILLION if row["agrees"] is False else GREY)
+        ax.set_yticks(list(y), [_claim_label(row) for _, row in rows.iterrows()], fontsize=8.5)
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.grid(axis="y", visible=False)
+        ax.set_ylim(-0.7, len(rows) - 0.3)
+    left.set_xlim(min(0, min(figures["gap"]) * 100) - 10, max(figures["gap"]) * 100 * 1.25 + 10)
+    right.set_xlim(0, max(dates["gap"].max(), 1) * 1.8)
+    left.set_xlabel("Gap between the article and the other source, % of the other source's figure")
+    right.set_xlabel("Days apart")
+    left.set_title("Figures", loc="left")
+    right.set_title("Dates", loc="left")
+
+    compared = checks[checks["compared_kind"] != "no other source"]
+    differ = compared[compared["agrees"] == False]  # noqa: E712 (an object column of True, False and None)
+    worst = figures[figures["agrees"] == False]  # noqa: E712
+    worst = worst.loc[worst["gap"].abs().idxmax()] if len(worst) else None
+    finding = f"{len(differ)} of the article's {len(compared)} checkable claims differ from other sources"
     if worst is not None:
-        finding += f", most of all {worst['subject_name']} ({worst['claimed_value']:,} against {worst['resolved_value']:,})"
+        finding += f"; the largest gap: {worst['subject_name']}, {_plain(worst['claimed_value'])} against {_plain(worst['compared_value'])}"
     fig.suptitle(finding, x=0.01, ha="left", fontsize=13, fontweight="bold")
-    _footer(fig, as_of, "Circles: ChannelNews (3 Oct 2025); diamonds: the resolved value, the primary source's where there is one.",
-            sorted({ARTICLE, *article["resolved_source_id"].dropna()}))
+    others = checks[~checks["gap_unit"].isin(["%", "days"])]
+    notes = [f"{_attribute(r['attribute'])}: {_verdict(r['agrees'])}" for _, r in others.iterrows()]
+    kinds = ", ".join(sorted(set(compared["compared_kind"])))
+    _footer(fig, as_of, f"Each claim of ChannelNews (3 Oct 2025) against the most primary other source by then ({kinds}), never itself. "
+            f"Grey: agrees given its qualifier. Not drawn: {'; '.join(notes)}.",
+            sorted({ARTICLE, *compared["compared_source_id"].dropna()}))
     return fig
 
+
+def _verdict(agrees) -> str:
+    return "no other source states it" if agrees is None or pd.isna(agrees) else "agrees" if agrees else "differs"
+
+
+def _claim_label(row: pd.Series) -> str:
+    return "\n".join(textwrap.wrap(f"{_short(row['subject_name'], 40)}: {_attribute(row['attribute'])}", 34))
+
+
+def _attribute(name: str) -> str:
+    return {"gpu_count": "GPUs", "amount_usd": "amount", "announced_date": "date announced", "lead_investors": "led by",
+            "programme_gpu_count": "programme GPUs", "founded_year": "year founded", "target_regions": "target regions"}.get(name, name.replace("_", " "))
+
+
+def _plain(value) -> str:
+    if isinstance(value, (int, float)):
+        return _usd(value) if value >= 1e7 else f"{value:,.0f}"
+    return str(value)
+
+
+# --- Capital against the cost of the plan ------------------------------------------------------
 
 # An assumption for illustration, not a sourced figure: notebook 05 lets the reader change it.
 ASSUMED_COST_PER_GPU_USD = (40_000, 80_000)
@@ -258,52 +368,79 @@ ASSUMED_COST_PER_GPU_USD = (40_000, 80_000)
 
 @_styled
 def capex_vs_capital(cost_per_gpu_usd: tuple[float, float] = ASSUMED_COST_PER_GPU_USD, as_of: AsOf = None) -> Figure:
-    """Implied GPU spending by region (GPUs times an assumed cost per GPU) against capital raised.
+    """Implied GPU spending by region (GPUs times an assumed cost per GPU) against equity, and equity with debt.
 
     ``cost_per_gpu_usd`` is a (low, high) assumption, not a sourced figure;
-    the low cost multiplies the low GPU figure and the high cost the high one.
+    the low cost multiplies the stated GPUs and the high cost every GPU, targets
+    and 'up to' figures included.
     """
     low_cost, high_cost = cost_per_gpu_usd
     regions = gpus_by_region(as_of)
-    raised = capital_raised(as_of) / 1e9
-    low = regions["low"].fillna(0).astype(float) * low_cost / 1e9
-    high = regions["high"].fillna(0).astype(float) * high_cost / 1e9
-    fig, ax = _figure(12, 5.6)
-    y = range(len(regions))
-    ax.barh(y, low, color=BLUE, height=0.55, label="stated GPUs × low cost")
-    ax.barh(y, high - low, left=low, color="white", edgecolor=BLUE, hatch="///", height=0.55,
-            label="up to: all GPUs × high cost")
-    for yi, (lo, hi) in zip(y, zip(low, high)):
-        text = f"{_usd(lo * 1e9)} to {_usd(hi * 1e9)}" if hi else "no GPU figure announced"
-        ax.text(hi + raised * 0.03, yi, text, va="center", fontsize=10, color="black" if hi else GREY)
-    ax.axvline(raised, color=VERMILLION, linewidth=2.2)
-    ax.text(raised, len(regions) - 1.3, f" capital raised: {_usd(raised * 1e9)}", color=VERMILLION, fontsize=10)
-    ax.set_yticks(list(y), regions.index)
-    ax.invert_yaxis()
+    equity, debt = capital_raised(as_of), debt_raised(as_of)
+    low = regions["stated"].astype("Float64") * low_cost
+    high = regions["with_up_to"].astype("Float64") * high_cost
+    fig, ax = _figure(13, 6.0)
+    y = list(range(len(regions)))
+    widest = max(float(high.max()), equity + debt) / 1e9
+    for yi, lo, hi in zip(y, low, high):
+        if pd.isna(hi):
+            ax.text(widest * 0.01, yi, "no GPU figure: no implied cost (not zero)", va="center", fontsize=9, color=GREY)
+            continue
+        lo = 0.0 if pd.isna(lo) else float(lo)
+        ax.barh(yi, lo / 1e9, height=0.55, **_style(LADDER["stated"]))
+        ax.barh(yi, (float(hi) - lo) / 1e9, left=lo / 1e9, height=0.55, **_style(LADDER["with_up_to"]))
+        ax.text(float(hi) / 1e9 + widest * 0.015, yi, f"{_usd(lo)} to {_usd(float(hi))}", va="center", fontsize=9)
+    for amount, colour, words, offset in ((equity, GREEN, "equity", 0), (equity + debt, ORANGE, "equity and debt", 1)):
+        ax.axvline(amount / 1e9, color=colour, linewidth=2.2)
+        ax.text(amount / 1e9, -0.75 - 0.32 * offset, f" {words}: {_usd(amount)}", color="black", fontsize=9, va="center")
+    ax.set_yticks(y, regions.index)
+    ax.set_ylim(len(y) - 0.5, -1.2)
     ax.set_xlabel("Billion US dollars")
-    ax.set_xlim(0, max(high.max(), raised) * 1.25)
+    ax.set_xlim(0, widest * 1.3)
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="lower right", fontsize=9)
-    ax.set_title(
-        f"ASSUMPTION: ${low_cost:,.0f} to ${high_cost:,.0f} per GPU (all-in cost; not a sourced figure)",
-        loc="left", fontsize=10, color=PURPLE,
-    )
-    total_low, total_high = low.sum(), high.sum()
+    ax.set_title(f"ASSUMPTION: ${low_cost:,.0f} to ${high_cost:,.0f} per GPU (all-in cost; not a sourced figure)",
+                 loc="left", fontsize=10, color="#7A3A63")
+    total_low, total_high = float(low.sum()), float(high.sum())
     fig.suptitle(
-        f"The regional GPU plans would cost {_usd(total_low * 1e9)} to {_usd(total_high * 1e9)} at the assumed prices, "
-        f"{total_low / raised:.0f} to {total_high / raised:.0f} times the {_usd(raised * 1e9)} raised",
+        f"At the assumed prices the regional GPU plans would cost {_usd(total_low)} to {_usd(total_high)}: "
+        f"{total_low / equity:.1f} to {total_high / equity:.1f} times the equity raised,\n"
+        f"{total_low / (equity + debt):.1f} to {total_high / (equity + debt):.1f} times equity and committed debt",
         x=0.01, ha="left", fontsize=13, fontweight="bold",
     )
-    _footer(fig, as_of, "Implied spending = planned GPUs × assumed cost per GPU; contracts and debt are not counted as capital.",
-            _source_ids(as_of))
+    _legend(fig, [{**LADDER["stated"], "label": "stated GPUs × low cost"},
+                  {**LADDER["with_up_to"], "label": "every GPU, targets and 'up to' included, × high cost"}])
+    _footer(fig, as_of, f"Implied spending = planned GPUs × assumed cost per GPU. {_contracts(as_of)}", _source_ids(as_of))
     return fig
 
 
+def _contracts(as_of: AsOf) -> str:
+    """The customer contracts in the data, named as revenue, never added to capital."""
+    deployments = load_deployments(as_of)
+    signed = deployments[deployments["contract_value_usd"].notna()]
+    if signed.empty:
+        return "No customer contract value is stated."
+    items = "; ".join(f"{row['short_name']} ({row['partners'].split(';')[0]}, {_usd(row['contract_value_usd'])})"
+                      for _, row in signed.iterrows())
+    return f"Customer contracts are revenue over several years, not capital, and are not added: {items}."
+
+
+# --- Shared parts ------------------------------------------------------------------------------
+
 def _figure(width: float, height: float, **grid) -> tuple[Figure, object]:
-    fig = Figure(figsize=(width, height), layout="constrained")
+    fig = Chart(figsize=(width, height), layout="constrained")
     axes = fig.subplots(gridspec_kw={k: grid.pop(k) for k in ("width_ratios",) if k in grid}, **grid)
-    fig.get_layout_engine().set(rect=(0, 0.08, 1, 0.92))
     return fig, axes
+
+
+def _style(entry: dict) -> dict:
+    """Drawing keywords of a ladder or capital entry (its label is for the legend)."""
+    return {k: v for k, v in entry.items() if k != "label"} | {"linewidth": 0.8}
+
+
+def _legend(fig: Figure, entries: list[dict]) -> None:
+    """One legend row under the axes; ``_footer`` puts it above the footer."""
+    handles = [Patch(facecolor=e["facecolor"], edgecolor=e["edgecolor"], hatch=e.get("hatch"), label=e["label"]) for e in entries]
+    fig.legend(handles=handles, loc="lower center", ncols=min(len(handles), 5), fontsize=9, borderaxespad=0)
 
 
 def _footer(fig: Figure, as_of: AsOf, note: str, source_ids: list[str]) -> None:
@@ -311,9 +448,14 @@ def _footer(fig: Figure, as_of: AsOf, note: str, source_ids: list[str]) -> None:
     sources = "Sources: " + "; ".join(dict.fromkeys(publishers)) + ". Every figure and its evidence: nscale-data (sources.csv, claims.csv)."
     latest = latest_source_date(as_of)
     dates = f"Data as of {_day(as_of)} (reviewed {_day(None)}; latest source {_day(latest) if latest is not None else 'none'})."
-    lines = textwrap.wrap(f"{dates} {note}", 190) + textwrap.wrap(sources, 190)
-    fig.text(0.01, 0.005, "\n".join(lines), fontsize=8.5, color="#333333", ha="left", va="bottom")
-    bottom = (len(lines) * 8.5 * 1.25 + 14) / (fig.get_figheight() * 72)  # keep the axes clear of the footer
+    width = int(fig.get_figwidth() * 14.5)  # characters of 8-point text that fit the width
+    lines = textwrap.wrap(f"{dates} {note}", width) + textwrap.wrap(sources, width)
+    fig.text(0.01, 0.005, "\n".join(lines), fontsize=8, color="#333333", ha="left", va="bottom")
+    points = fig.get_figheight() * 72
+    bottom = (len(lines) * 8 * 1.25 + 10) / points  # keep the axes and legend clear of the footer
+    for legend in fig.legends:
+        legend.set_bbox_to_anchor((0.5, bottom), transform=fig.transFigure)
+        bottom += 26 / points
     fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))
 
 
@@ -330,33 +472,41 @@ def _dates(dates: tuple[AsOf, ...] | None) -> list[pd.Timestamp]:
     return [pd.Timestamp(d) for d in dates]
 
 
+def _total(table: pd.DataFrame, level: str):
+    """A level's total over the regions; <NA> where no region has a figure (never 0)."""
+    return table[level].sum(min_count=1)
+
+
+def _megawatts(value) -> str:
+    """Megawatts for a title: '666 MW', or 'no figure'."""
+    return "no figure" if pd.isna(value) else f"{float(value):,.0f} MW"
+
+
 def _day(as_of: AsOf) -> str:
     stamp = dataset_as_of() if as_of is None else pd.Timestamp(as_of)
     return f"{stamp.day} {stamp.strftime('%b %Y')}"
+
+
+def _month(as_of: AsOf) -> str:
+    return pd.Timestamp(as_of).strftime("%b %Y")
 
 
 def _usd(value: float) -> str:
     """Dollars for a chart label.
 
     Examples:
-        >>> _usd(433e6), _usd(1.718e9), _usd(30e6)
-        ('$433m', '$1.7bn', '$30m')
+        >>> _usd(433e6), _usd(1.718e9), _usd(30e6), _usd(0)
+        ('$433m', '$1.7bn', '$30m', '$0')
     """
+    value = float(value)
+    if value == 0:
+        return "$0"
     return f"${value / 1e9:.2g}bn" if value >= 1e9 else f"${value / 1e6:.0f}m"
 
 
-def _range(low: int, high: int) -> str:
-    return f"{low:,}" if low == high else f"{low:,} to {high:,}"
-
-
-def _regions_without_figures(table: pd.DataFrame) -> str:
-    empty = list(table.index[table["high"].isna()])
-    return f"no GPU figure yet: {', '.join(empty)}" if empty else "a GPU figure for every region"
-
-
-def _qualified(qualifier: str, value: float) -> str:
-    words = {"up_to": "up to ", "at_least": "over ", "approx": "about ", "target": "target ", "exact": ""}
-    return f"{words[qualifier]}{value:,.4g}"
+def _thousands(value) -> str:
+    """GPUs in thousands for a title: '226k', or 'no figure'."""
+    return "no figure" if pd.isna(value) else f"{float(value) / 1e3:,.0f}k"
 
 
 def _short(name: str, width: int = 24) -> str:

@@ -147,7 +147,7 @@ def _day(date: str) -> str:
 
 
 def _conflicts(args) -> int:
-    from nscale_data.analysis import conflicts
+    from nscale_data.checks import conflicts
 
     table = conflicts(args.as_of, args.data)
     records = table.astype(object).where(table.notna(), None).to_dict(orient="records")

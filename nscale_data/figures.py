@@ -361,6 +361,8 @@ def _execute(km, directory: Path, target: Target, deadline: float, timeout: floa
         with client.setup_kernel():
             reset = nbformat.v4.new_code_cell("%reset -f")  # a cell, so the deadline applies to it too
             client.wait_for_reply(client.kc.execute(reset.source, silent=True), reset)
+            info = client.wait_for_reply(client.kc.kernel_info(), reset)
+            nb.metadata["language_info"] = info["content"]["language_info"]  # as JupyterLab records it
             for index, cell in enumerate(nb.cells):
                 client.execute_cell(cell, index)
     except (CellExecutionError, DeadKernelError, TimeoutError, RuntimeError) as exc:
@@ -392,7 +394,8 @@ def normalise(nb) -> None:
     """
     nb.metadata = {
         "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": KERNEL},
-        "language_info": {"name": "python"},
+        # As the kernel reports it, which is what JupyterLab writes on saving: saving in Lab leaves no diff.
+        "language_info": dict(nb.metadata.get("language_info") or {"name": "python"}),
     }
     count = 0
     for cell in nb.cells:

@@ -22,6 +22,7 @@ from nscale_data.dataset import Directory, dataset_as_of, load_sources
 from nscale_data.figures import atomic_write, remove_stale_temporaries
 
 MARKER = ".nscale-data-report"  # written into every report, so a rebuild knows the directory is its own
+TEMPLATES = Path(__file__).parent / "templates"  # the basic template, with alt text on every chart
 HEADLINE_FIGURES = {
     "capital-and-gpus": "Capital raised against planned GPUs, by region, at the article's date and today.",
     "timeline": "Capital and planned GPUs as each announcement came in.",
@@ -112,8 +113,8 @@ def notebook_html(path: Path) -> tuple[str, str]:
     """The notebook's first heading and its narrative and outputs as HTML (code hidden)."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
+    exporter = HTMLExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES)], exclude_input=True,
+                            exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_filename(str(path))
     cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
     heading = next((line for c in cells if c.get("cell_type") == "markdown"

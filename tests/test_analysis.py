@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from nscale_data import (
@@ -10,6 +11,7 @@ from nscale_data import (
     capital_table,
     conflicts,
     debt_raised,
+    events,
     gpus_by_region,
     mw_by_region,
     summary,
@@ -204,7 +206,7 @@ def _deployment(data, row_id, count, qualifier="exact", power=None, **extra):
             "value": str(value), "qualifier": how, "source_id": "openai-2025-09-16", "evidence": f"{value} units",
         })
     values = {
-        "deployment_id": row_id, "name": row_id, "country": "IE", "region": "Europe",
+        "deployment_id": row_id, "name": row_id, "short_name": row_id, "country": "IE", "region": "Europe",
         "gpu_count": "" if count is None else str(count), "gpu_count_qualifier": "" if count is None else qualifier,
         "power_mw": "" if power is None else str(power), "power_mw_qualifier": "" if power is None else "exact",
         "announced_date": "2025-09-16", "announced_date_precision": "day", "status": "announced", "source_id": "openai-2025-09-16",
@@ -332,3 +334,23 @@ def test_a_deep_chain_of_parts_does_not_recurse(empty):
     for n in range(1, 1200):
         _deployment(empty, f"link-{n}", 10, part_of=f"link-{n - 1}")
     assert _region(empty) == [10, 10, 10]
+
+
+def test_every_event_row_equals_the_summary_on_its_day():
+    """Notebook 3's events table and the timeline chart show what `summary --as-of` gives that day."""
+    for _, row in events().iterrows():
+        day = summary(row["date"])
+        regions = day["gpus_by_region"].values()
+        assert (row["equity_usd"], row["debt_usd"]) == (day["capital_raised_usd"], day["debt_raised_usd"])
+        for level in LEVELS:
+            figures = [r[level] for r in regions if r[level] is not None]
+            assert (None if pd.isna(row[f"gpus_{level}"]) else row[f"gpus_{level}"]) == (sum(figures) if figures else None)
+            power = [r["power_mw"][level] for r in regions if r["power_mw"][level] is not None]
+            assert (None if pd.isna(row[f"mw_{level}"]) else row[f"mw_{level}"]) == (sum(power) if power else None)
+
+
+def test_events_count_a_date_known_to_the_day_from_that_day():
+    table = events().set_index("event")
+    assert table.loc["Pre-Series C SAFE", "date"] == pd.Timestamp("2025-10-01")
+    assert table.loc["Pre-Series C SAFE", "gpus_stated"] == summary("2025-10-01")["gpus_by_region"]["Europe"]["stated"]
+    assert table.loc["GPU-backed delayed draw term loan", "date"] == pd.Timestamp("2026-02-28")  # known to the month

@@ -1,23 +1,26 @@
-"""Chart functions: the right data, labels with units, the as-of stamp and source line, reproducible files."""
+"""Chart functions: the library's numbers, readable labels, the dates and source line, reproducible files."""
 
 from __future__ import annotations
 
+import itertools
+
 import matplotlib.colors as mcolors
+import pandas as pd
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import Collection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
-import pytest
 from matplotlib.testing.compare import compare_images
+from matplotlib.text import Text
 
 from conftest import REPO
-from nscale_data import capital_raised, charts, debt_raised, gpus_by_region
+from nscale_data import capital_raised, charts, debt_raised, events, gpus_by_region, mw_by_region, source_checks
+from nscale_data.charts import _megawatts, _thousands, _usd
 from nscale_data.figures import FIGURES, save_figure
 
 OKABE_ITO = {c.lower() for c in (charts.BLUE, charts.ORANGE, charts.SKY, charts.GREEN, charts.VERMILLION, charts.PURPLE)}
-
-
-def _texts(fig) -> str:
-    return "\n".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))
+NAMES = [t.name for t in FIGURES]
 
 
 @pytest.fixture(scope="module")
@@ -25,19 +28,56 @@ def built():
     return {target.name: getattr(charts, target.chart)() for target in FIGURES}
 
 
-@pytest.mark.parametrize("name", [t.name for t in FIGURES])
-def test_every_chart_has_finding_units_date_and_sources(built, name):
+def _drawn_texts(fig) -> list[Text]:
+    """Every non-empty text the renderer actually draws (tick labels outside the view are not drawn)."""
+    drawn = []
+    original = Text.draw
+
+    def record(self, renderer):
+        original(self, renderer)
+        if self.get_visible() and self.get_text().strip():
+            drawn.append(self)
+
+    FigureCanvasAgg(fig)
+    Text.draw = record
+    try:
+        fig.canvas.draw()
+    finally:
+        Text.draw = original
+    return drawn
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_chart_has_finding_units_dates_and_sources(built, name):
     fig = built[name]
     assert fig.get_suptitle(), "a title that states the finding"
-    text = _texts(fig)
-    assert "Data as of 26 Nov 2026 (reviewed 26 Nov 2026; latest source 12 May 2026)" in text
+    text = "\n".join(t.get_text() for t in _drawn_texts(fig))
+    day = "3 Oct 2025" if name == "article-vs-sources" else "26 Nov 2026"
+    latest = "3 Oct 2025" if name == "article-vs-sources" else "12 May 2026"
+    assert f"Data as of {day} (reviewed 26 Nov 2026; latest source {latest})" in text
     assert "Sources: " in text
     for ax in fig.axes:
-        label = ax.get_xlabel() + ax.get_ylabel()
-        assert any(unit in label for unit in ("US dollars", "GPUs", "date")), (name, label)
+        if ax.axison:
+            label = ax.get_xlabel() + ax.get_ylabel()
+            assert any(unit in label for unit in ("US dollars", "GPUs", "megawatts", "%", "Days", "Date")), (name, label)
 
 
-@pytest.mark.parametrize("name", [t.name for t in FIGURES])
+@pytest.mark.parametrize("name", NAMES)
+def test_no_text_overlaps_another_or_leaves_the_figure(built, name):
+    fig = built[name]
+    texts = _drawn_texts(fig)
+    renderer = fig.canvas.get_renderer()
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
+    width, height = fig.bbox.width, fig.bbox.height
+    for text, box in boxes:
+        assert box.x0 >= -1 and box.y0 >= -1 and box.x1 <= width + 1 and box.y1 <= height + 1, f"{text!r} leaves the figure"
+    for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
+        overlap_x = min(box_a.x1, box_b.x1) - max(box_a.x0, box_b.x0)
+        overlap_y = min(box_a.y1, box_b.y1) - max(box_a.y0, box_b.y0)
+        assert overlap_x <= 1 or overlap_y <= 1, f"{a!r} overlaps {b!r}"
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_colours_are_from_the_colour_blind_safe_palette(built, name):
     used = set()
     for artist in built[name].findobj(lambda a: isinstance(a, (Line2D, Rectangle, Collection))):
@@ -52,34 +92,72 @@ def test_colours_are_from_the_colour_blind_safe_palette(built, name):
     assert data_colours and data_colours <= OKABE_ITO, data_colours
 
 
-def test_headline_plots_equity_debt_and_the_stated_gpus(built):
-    money, gpus = built["capital-and-gpus"].axes
+@pytest.mark.parametrize("name", NAMES)
+def test_every_chart_describes_itself_in_one_sentence(built, name):
+    description = repr(built[name])
+    assert description == charts.describe(built[name])
+    assert description.startswith("Chart: ") and description.endswith(".") and "\n" not in description
+
+
+def test_headline_title_numbers_are_the_librarys(built):
+    title = " ".join(built["capital-and-gpus"].get_suptitle().split())
+    equity, debt = capital_raised(), debt_raised()
+    gpus, power = gpus_by_region(), mw_by_region()
+    assert f"{_usd(equity + debt)} raised ({_usd(equity)} equity, {_usd(debt)} committed debt)" in title
+    assert f"for {_thousands(gpus['stated'].sum())} GPUs and {_megawatts(power['stated'].sum())} stated" in title
+    assert f"{_thousands(gpus['with_up_to'].sum())} GPUs and {_megawatts(power['with_up_to'].sum())} with targets" in title
+    assert "no figure for Middle East or Asia" in title
+
+
+def test_headline_bars_are_the_librarys_levels(built):
+    money, gpu_ax, mw_ax = built["capital-and-gpus"].axes
     heights = [bar.get_height() for bar in money.patches]
     assert heights == pytest.approx([capital_raised("2025-10-03") / 1e9, capital_raised() / 1e9, debt_raised() / 1e9])
-    stated_now = [bar.get_width() * 1e3 for bar in gpus.containers[2]]
-    assert stated_now == pytest.approx(gpus_by_region()["stated"].fillna(0).astype(float).tolist())
-    assert "no GPU figure yet: Middle East, Asia" in built["capital-and-gpus"].get_suptitle()
+    europe_now = gpus_by_region().loc["Europe"]
+    ends = sorted({round(b.get_x() + b.get_width(), 6) for b in gpu_ax.patches if abs(b.get_y() + b.get_height() / 2 - 1) < 1e-9})
+    assert ends == [pytest.approx(europe_now["stated"] / 1e3)]  # Europe today: every level the same
+    europe_then = gpus_by_region("2025-10-03").loc["Europe"]
+    ends = [b.get_x() + b.get_width() for b in gpu_ax.patches if abs(b.get_y() + b.get_height() / 2) < 1e-9]
+    assert ends == pytest.approx([europe_then[level] / 1e3 for level in ("stated", "with_targets", "with_up_to")])
 
 
-def test_headline_title_states_the_change(built):
-    title = built["capital-and-gpus"].get_suptitle()
-    assert "$1.7bn → $5.5bn" in title
+def test_timeline_follows_the_events_table(built):
+    money, gpus, _ = built["timeline"].axes
+    table = events()
+    last = table.iloc[-1]
+    assert money.get_ylim()[1] == pytest.approx((last["equity_usd"] + last["debt_usd"]) / 1e9 * 1.35)
+    title = built["timeline"].get_suptitle()
+    assert f"equity {_usd(last['equity_usd'])} and committed debt {_usd(last['debt_usd'])}" in title
+    assert f"stated GPU plans {_thousands(last['gpus_stated'])}" in title
+    numbers = [t.get_text() for t in money.texts + gpus.texts]
+    assert sorted(map(int, numbers)) == list(range(1, len(table) + 1))
 
 
-def test_article_chart_flags_the_disagreements(built):
-    title = built["article-vs-sources"].get_suptitle()
-    assert title.startswith("2 of the article's 8 figures differ")
-    assert "Stargate UK (50,000 against 31,000)" in title
+def test_article_chart_draws_the_gaps_of_the_checks_table(built):
+    checks = source_checks(charts.ARTICLE, charts.ARTICLE_DATE)
+    left, right = built["article-vs-sources"].axes
+    figures = checks[checks["gap_unit"] == "%"]
+    assert sorted(round(b.get_width(), 6) for b in left.patches) == sorted(round(g * 100, 6) for g in figures["gap"])
+    compared = checks[checks["compared_kind"] != "no other source"]
+    differ = int((compared["agrees"] == False).sum())  # noqa: E712
+    assert built["article-vs-sources"].get_suptitle().startswith(f"{differ} of the article's {len(compared)} checkable claims differ")
+    assert "Stargate UK, 50,000 against 31,000" in built["article-vs-sources"].get_suptitle()
+    assert "channelnews-2025-10-03" not in set(compared["compared_source_id"].dropna()), "never compared with itself"
 
 
-def test_capex_chart_labels_the_assumption():
+def test_capex_chart_labels_the_assumption_and_compares_with_equity_and_debt():
     fig = charts.capex_vs_capital((10_000, 20_000))
-    assert "ASSUMPTION: $10,000 to $20,000 per GPU" in _texts(fig)
-    bars = fig.axes[0].containers[0]
-    assert [b.get_width() for b in bars] == pytest.approx((gpus_by_region()["low"].fillna(0).astype(float) * 10_000 / 1e9).tolist())
+    text = "\n".join(t.get_text() for t in _drawn_texts(fig))
+    assert "ASSUMPTION: $10,000 to $20,000 per GPU" in text
+    assert f"equity: {_usd(capital_raised())}" in text and f"equity and debt: {_usd(capital_raised() + debt_raised())}" in text
+    assert "Customer contracts are revenue" in text and "not added" in text
+    stated = gpus_by_region()["stated"].dropna().astype(float) * 10_000 / 1e9
+    solid = [b.get_width() for b in fig.axes[0].patches if b.get_x() == 0]
+    assert solid == pytest.approx(stated.tolist())
+    assert "no GPU figure: no implied cost (not zero)" in text
 
 
-@pytest.mark.parametrize("name", [t.name for t in FIGURES])
+@pytest.mark.parametrize("name", NAMES)
 def test_committed_figures_match_what_the_code_draws(built, name, tmp_path):
     save_figure(built[name], tmp_path / name)
     assert compare_images(str(REPO / "figures" / f"{name}.png"), str(tmp_path / f"{name}.png"), tol=2) is None
@@ -92,3 +170,11 @@ def test_files_are_byte_for_byte_reproducible(tmp_path):
         assert (tmp_path / f"a{suffix}").read_bytes() == (tmp_path / f"b{suffix}").read_bytes()
     svg = (tmp_path / "a.svg").read_text()
     assert "<dc:date>" not in svg and "matplotlib.org" not in (tmp_path / "a.png").read_bytes().decode("latin-1")
+
+
+def test_no_figure_is_never_drawn_as_a_zero_bar(built):
+    _, gpu_ax, _ = built["capital-and-gpus"].axes
+    labels = [t.get_text() for t in gpu_ax.texts]
+    assert labels.count("no figure") == 5  # North America in Oct 2025; the Middle East and Asia at both dates
+    assert all(b.get_width() > 0 for b in gpu_ax.patches)
+    assert pd.isna(gpus_by_region().loc["Asia", "stated"])

@@ -1,0 +1,332 @@
+"""Every claim beside the value it is checked against: agreements, conflicts and their reasons.
+
+The resolved value of a figure is the one in the rounds, facilities or
+deployments table (which follows the primary source), a sum for a claim
+about several rows, or, for a claim about the company's total, the equity
+(or equity and debt) raised by the source's date.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from nscale_data.analysis import APPROX_TOLERANCE, SOURCE_RANK, as_number, capital_raised, debt_raised, round_name, rounds_counted
+from nscale_data.dataset import (
+    AsOf,
+    Directory,
+    dataset_as_of,
+    load_claims,
+    load_debt_facilities,
+    load_deployments,
+    load_funding_rounds,
+    load_sources,
+    period_end,
+)
+from nscale_data.rules import COMPANY, TEXT_ATTRIBUTES
+
+
+def claim_checks(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
+    """Every claim beside the value it is checked against, whether they agree, and why not.
+
+    The resolved value is the one in the rounds, facilities or deployments
+    table (which follows the primary source), a sum for a claim about several
+    rows, or, for a claim about the company's total, the equity (or equity and
+    debt) raised by the source's date. Claims with nothing to check against
+    (the company's founding year, say) are left out. ``agrees`` follows the
+    claim's qualifier: "at least" agrees with any larger value, "about" with a
+    value within 5%. ``reason`` says how a disagreeing claim differs, naming
+    a double count where the claim equals a total that counts a round twice.
+    """
+    claims = load_claims(as_of, directory)
+    sources = load_sources(as_of, directory)
+    tables = {
+        "funding_rounds": load_funding_rounds(as_of, directory),
+        "debt_facilities": load_debt_facilities(as_of, directory),
+        "deployments": load_deployments(as_of, directory),
+    }
+    reviewed = dataset_as_of(directory)
+    stated = {}  # (subject, attribute) -> [(value, source_id)], built once
+    for claim_id, claim in claims.iterrows():
+        if pd.notna(claim["value"]):
+            stated.setdefault((claim["subject_id"], claim["attribute"]), []).append((float(claim["value"]), claim["source_id"]))
+    rows = []
+    for claim_id, claim in claims.iterrows():
+        published = None
+        if claim["subject_id"] == COMPANY:
+            published = min(period_end(sources.loc[[claim["source_id"]], "published_date"],
+                                       sources.loc[[claim["source_id"]], "published_date_precision"]).iloc[0], reviewed)
+        resolved = _resolve(claim, tables, stated, sources, published, directory)
+        if resolved is None:
+            continue
+        value, qualifier, source_id = resolved
+        agrees = _agrees(claim, value)
+        rows.append(
+            {
+                "claim_id": claim_id,
+                "subject": claim["subject_id"],
+                "subject_name": _name(claim["subject_id"], tables),
+                "attribute": claim["attribute"],
+                "claimed_value": _plain(claim),
+                "claimed_qualifier": claim["qualifier"],
+                "source_id": claim["source_id"],
+                "evidence": claim["evidence"],
+                "resolved_value": value,
+                "resolved_qualifier": qualifier,
+                "resolved_source_id": source_id,
+                "agrees": agrees,
+                "reason": "" if agrees else _reason(claim, value, published, directory),
+            }
+        )
+    return pd.DataFrame(rows, columns=CHECK_COLUMNS)
+
+
+CHECK_COLUMNS = [
+    "claim_id", "subject", "subject_name", "attribute", "claimed_value", "claimed_qualifier", "source_id",
+    "evidence", "resolved_value", "resolved_qualifier", "resolved_source_id", "agrees", "reason",
+]
+# Claims about the company's total and what resolves them.
+COMPANY_TOTALS = {
+    "capital_raised_usd": lambda date, directory: capital_raised(date, directory),
+    "funding_raised_usd": lambda date, directory: capital_raised(date, directory) + debt_raised(date, directory),
+}
+
+
+def conflicts(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
+    """Claims that disagree with the resolved value, one row per claim, with the reason (see ``claim_checks``).
+
+    Examples:
+        >>> c = conflicts().set_index("claim_id")
+        >>> c.loc["article-stargate-uk-gpus", ["claimed_value", "resolved_value"]].tolist()
+        [50000, 31000]
+        >>> c.loc["computerweekly-funding-total", "reason"]
+        'counts the Pre-Series C SAFE twice: it is inside the Series C'
+    """
+    checks = claim_checks(as_of, directory)
+    return checks.loc[~checks["agrees"].astype(bool)].drop(columns="agrees").reset_index(drop=True)
+
+
+def _plain(claim: pd.Series) -> object:
+    return claim["value_text"] if claim["attribute"] in TEXT_ATTRIBUTES else as_number(claim["value"])
+
+
+def _name(subject: str, tables: dict[str, pd.DataFrame]) -> str:
+    deployments, rounds, facilities = tables["deployments"], tables["funding_rounds"], tables["debt_facilities"]
+    names = []
+    for part in subject.split("+"):
+        if part in deployments.index:
+            names.append(deployments.at[part, "name"])
+        elif part in rounds.index:
+            names.append(round_name(rounds.at[part, "stage"], rounds.at[part, "instrument"]))
+        elif part in facilities.index:
+            names.append(facilities.at[part, "name"])
+        else:
+            names.append(part)
+    return " + ".join(names)
+
+
+def _resolve(claim, tables, stated, sources, published, directory) -> tuple[object, str, str | None] | None:
+    """(value, qualifier, source_id) the claim is checked against, or None if nothing resolves it."""
+    subject, attribute = claim["subject_id"], claim["attribute"]
+    if subject == COMPANY:
+        if attribute not in COMPANY_TOTALS:
+            return None
+        return COMPANY_TOTALS[attribute](published, directory), "sum", None
+    parts = subject.split("+")
+    for frame in tables.values():
+        if not all(p in frame.index for p in parts) or attribute not in frame.columns:
+            continue
+        values = frame.loc[parts, attribute]
+        if len(parts) > 1:
+            if attribute in TEXT_ATTRIBUTES or values.isna().any():
+                return None
+            return as_number(sum(float(v) for v in values)), "sum", None
+        value = values.iloc[0]
+        if attribute in TEXT_ATTRIBUTES:
+            text = "" if pd.isna(value) else (value.strftime("%Y-%m-%d") if attribute == "announced_date" else str(value))
+            source = frame.at[parts[0], "status_source_id"] if attribute == "status" else frame.at[parts[0], "source_id"]
+            return text, "exact", None if pd.isna(source) else source
+        if pd.isna(value):
+            return None
+        qualifiers = {"gpu_count": "gpu_count_qualifier", "power_mw": "power_mw_qualifier"}
+        qualifier = frame.at[parts[0], qualifiers[attribute]] if attribute in qualifiers else "exact"
+        return as_number(value), qualifier, _best_source(stated.get((subject, attribute), []), sources, float(value))
+    return None
+
+
+def _best_source(candidates: list[tuple[float, str]], sources: pd.DataFrame, value: float) -> str | None:
+    """The most primary source among the claims that state the resolved value."""
+    same = [source for v, source in candidates if math.isclose(v, value)]
+    if not same:
+        return None
+    return min(same, key=lambda s: SOURCE_RANK[sources.at[s, "kind"]])
+
+
+def _agrees(claim: pd.Series, resolved: object) -> bool:
+    attribute, qualifier = claim["attribute"], claim["qualifier"]
+    if attribute in TEXT_ATTRIBUTES:
+        stated = claim["value_text"]
+        if attribute == "announced_date":
+            return resolved.startswith(stated)
+        if attribute in NAME_LISTS:
+            return _names(stated) == _names(resolved)
+        return stated == resolved
+    return _figure_agrees(float(claim["value"]), qualifier, resolved)
+
+
+NAME_LISTS = frozenset({"lead_investors", "other_investors", "target_regions", "lenders"})
+
+
+def _figure_agrees(stated: float, qualifier: str, resolved: float) -> bool:
+    if qualifier == "at_least":
+        return resolved >= stated
+    if qualifier == "approx":
+        return abs(resolved - stated) <= APPROX_TOLERANCE * max(abs(resolved), 1)
+    return math.isclose(resolved, stated)
+
+
+def _reason(claim: pd.Series, resolved: object, published, directory: Directory) -> str:
+    """Why a claim disagrees: a double count where one explains it, else the size of the gap."""
+    if claim["attribute"] in TEXT_ATTRIBUTES:
+        return f"states {claim['value_text']!r} where the resolved value is {resolved!r}"
+    stated, qualifier = float(claim["value"]), claim["qualifier"]
+    if claim["subject_id"] == COMPANY and claim["attribute"] in COMPANY_TOTALS:
+        rounds = rounds_counted(published, directory)
+        folded = rounds[~rounds["counted"]]
+        twice = sum(int(v) for v in folded["amount_usd"])
+        names = " and the ".join(round_name(r["stage"], r["instrument"]) for _, r in folded.iterrows())
+        holders = " and the ".join(dict.fromkeys(
+            round_name(rounds.at[h, "stage"], rounds.at[h, "instrument"]) for h in folded["included_in"]))
+        debt = debt_raised(published, directory)
+        if twice and _figure_agrees(stated, qualifier, resolved + twice):
+            return f"counts the {names} twice: it is inside the {holders}"
+        if claim["attribute"] == "capital_raised_usd" and debt and _figure_agrees(stated, qualifier, resolved + debt):
+            return "counts debt as equity"
+        if claim["attribute"] == "capital_raised_usd" and debt and twice and _figure_agrees(stated, qualifier, resolved + debt + twice):
+            return f"counts debt as equity and the {names} twice"
+    gap = stated / resolved - 1 if resolved else math.inf
+    return f"{abs(gap):.0%} {'above' if gap > 0 else 'below'} the resolved value"
+
+
+def _names(text: str) -> set[str]:
+    return {name.strip().casefold() for name in text.split(";") if name.strip()}
+
+
+def source_checks(source_id: str, as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
+    """Each claim of one source beside what the other sources say, largest gap first.
+
+    A claim is compared with the resolved value only where another source
+    states it (never with the source itself), naming the most primary such
+    source; a total is compared with the sum of the tables' rows. ``gap`` is
+    the relative difference for a figure (0.61 for 61% above), the days
+    between the stated period and the resolved date for a date, and empty for
+    names. Claims no other source confirms are kept, with ``compared_kind``
+    "no other source".
+
+    Examples:
+        >>> article = source_checks("channelnews-2025-10-03").set_index("claim_id")
+        >>> article.loc["article-stargate-uk-gpus", ["compared_value", "compared_source_id"]].tolist()
+        [31000, 'openai-2025-09-16']
+        >>> round(float(article.loc["article-stargate-uk-gpus", "gap"]), 3)
+        0.613
+        >>> int(article.loc["article-stargate-norway-date", "gap"])
+        1
+    """
+    checks = claim_checks(as_of, directory)
+    claims = load_claims(as_of, directory)
+    kinds = load_sources(as_of, directory)["kind"].astype(str).to_dict()
+    others: dict[tuple[str, str], list[tuple[str, object]]] = {}
+    for _, claim in claims[claims["source_id"] != source_id].iterrows():
+        others.setdefault((claim["subject_id"], claim["attribute"]), []).append((claim["source_id"], _plain(claim)))
+    rows = []
+    for _, check in checks[checks["source_id"] == source_id].iterrows():
+        resolved = check["resolved_value"]
+        confirming = [s for s, value in others.get((check["subject"], check["attribute"]), []) if _same(value, resolved)]
+        table_source = check["resolved_source_id"]
+        if check["resolved_qualifier"] == "sum":
+            compared_source, kind = None, "sum of the tables"
+        elif isinstance(table_source, str) and table_source != source_id and check["attribute"] in TEXT_ATTRIBUTES:
+            compared_source, kind = table_source, kinds.get(table_source, "")  # a date or names, from the row's own source
+        elif confirming:
+            compared_source = min(confirming, key=lambda s: SOURCE_RANK[kinds[s]])
+            kind = kinds[compared_source]
+        else:
+            compared_source, kind = None, "no other source"
+        compared = kind != "no other source"
+        gap, unit = _gap(check["attribute"], check["claimed_value"], resolved) if compared else (math.nan, "")
+        rows.append({
+            "claim_id": check["claim_id"], "subject_name": check["subject_name"], "attribute": check["attribute"],
+            "claimed_qualifier": check["claimed_qualifier"], "claimed_value": check["claimed_value"],
+            "evidence": check["evidence"], "compared_value": resolved if compared else None,
+            "compared_source_id": compared_source, "compared_kind": kind,
+            "agrees": bool(check["agrees"]) if compared else None, "gap": gap, "gap_unit": unit,
+            "reason": check["reason"] if compared else "",
+        })
+    checked = {row["claim_id"] for row in rows}
+    for claim_id, claim in claims[(claims["source_id"] == source_id) & ~claims.index.isin(checked)].iterrows():
+        rows.append(_against_other_claims(claim_id, claim, others, kinds, tables_for_names(as_of, directory)))
+    table = pd.DataFrame(rows, columns=SOURCE_CHECK_COLUMNS, dtype=object)
+    table["gap"] = table["gap"].astype(float)
+    order = table.assign(
+        _differs=table["agrees"].map(lambda a: 0 if a is False else 1 if a is True else 2),
+        _unit=table["gap_unit"].map({"%": 0, "days": 1}).fillna(2),
+        _size=-table["gap"].abs().fillna(0),
+    ).sort_values(["_differs", "_unit", "_size"], kind="stable")
+    return table.loc[order.index].reset_index(drop=True)
+
+
+def tables_for_names(as_of: AsOf, directory: Directory) -> dict[str, pd.DataFrame]:
+    """The tables a subject's name is looked up in."""
+    return {
+        "funding_rounds": load_funding_rounds(as_of, directory),
+        "debt_facilities": load_debt_facilities(as_of, directory),
+        "deployments": load_deployments(as_of, directory),
+    }
+
+
+def _against_other_claims(claim_id: str, claim: pd.Series, others: dict, kinds: dict, tables: dict) -> dict:
+    """A claim with no value in the tables, beside the most primary other claim about the same thing, if any."""
+    candidates = others.get((claim["subject_id"], claim["attribute"]), [])
+    mine = _plain(claim)
+    row = {"claim_id": claim_id, "subject_name": _name(claim["subject_id"], tables), "attribute": claim["attribute"],
+           "claimed_qualifier": claim["qualifier"], "claimed_value": mine, "evidence": claim["evidence"],
+           "compared_value": None, "compared_source_id": None, "compared_kind": "no other source",
+           "agrees": None, "gap": math.nan, "gap_unit": "", "reason": ""}
+    if not candidates:
+        return row
+    source, value = min(candidates, key=lambda c: SOURCE_RANK[kinds[c[0]]])
+    if isinstance(mine, (int, float)) and isinstance(value, (int, float)):
+        agrees = _figure_agrees(float(mine), claim["qualifier"], float(value))
+        gap, unit = _gap(claim["attribute"], mine, value)
+    else:
+        agrees = _names(str(mine)) == _names(str(value)) if claim["attribute"] in NAME_LISTS else mine == value
+        gap, unit = math.nan, ""
+    reason = "" if agrees else (f"states {mine!r} where {source} states {value!r}")
+    row.update(compared_value=value, compared_source_id=source, compared_kind=kinds[source], agrees=agrees,
+               gap=gap, gap_unit=unit, reason=reason)
+    return row
+
+
+SOURCE_CHECK_COLUMNS = [
+    "claim_id", "subject_name", "attribute", "claimed_qualifier", "claimed_value", "evidence", "compared_value",
+    "compared_source_id", "compared_kind", "agrees", "gap", "gap_unit", "reason",
+]
+
+
+def _same(value: object, resolved: object) -> bool:
+    if isinstance(value, (int, float)) and isinstance(resolved, (int, float)):
+        return math.isclose(value, resolved)
+    return value == resolved
+
+
+def _gap(attribute: str, claimed: object, resolved: object) -> tuple[float, str]:
+    """How far a claim is from the resolved value: a fraction for a figure, days for a date, nothing for names."""
+    if attribute == "announced_date" and resolved:
+        start = pd.Timestamp(claimed if len(claimed) > 7 else f"{claimed}-01" if len(claimed) == 7 else f"{claimed}-01-01")
+        end = period_end(pd.Series([start]), pd.Series(["day" if len(claimed) > 7 else "month" if len(claimed) == 7 else "year"])).iloc[0]
+        day = pd.Timestamp(resolved)
+        return float(max((start - day).days, (day - end).days, 0)), "days"
+    if isinstance(claimed, (int, float)) and isinstance(resolved, (int, float)) and resolved:
+        return claimed / resolved - 1, "%"
+    return math.nan, ""
