@@ -39,6 +39,7 @@ from nscale_data.dataset import (
     load_sources,
     validate,
 )
+from nscale_data import tables
 from nscale_data.errors import DatasetError, Problem
 
 __all__ = [
@@ -66,6 +67,7 @@ __all__ = [
     "rounds_counted",
     "source_checks",
     "summary",
+    "tables",
     "validate",
     "worldwide",
 ]

@@ -23,6 +23,7 @@ from matplotlib.patches import Patch
 
 from nscale_data.analysis import (
     LEVELS,
+    as_number,
     capital_raised,
     debt_raised,
     events,
@@ -187,6 +188,12 @@ def capital_and_gpus(dates: tuple[AsOf, ...] | None = None) -> Figure:
     )
     _legend(fig, [*CAPITAL.values(), *LADDER.values()])
     _footer(fig, dates[-1], LADDER_NOTE + " Uncommitted accordions are not money and are not drawn.", _source_ids(dates[-1]))
+    rows = []
+    for d, own, lent, by_gpus, by_mw in zip(dates, equity, debt, gpus, power):
+        rows += [(d, "equity", "", "", own, "USD"), (d, "committed debt", "", "", lent, "USD")]
+        rows += [(d, "GPUs", region, level, by_gpus.at[region, level], "GPUs") for region in regions for level in LEVELS]
+        rows += [(d, "power", region, level, by_mw.at[region, level], "MW") for region in regions for level in LEVELS]
+    fig.data = _data(rows, ["as_of", "series", "region", "level", "value", "unit"])
     return fig
 
 
@@ -275,6 +282,7 @@ def timeline(as_of: AsOf = None) -> Figure:
     )
     _legend(fig, [*CAPITAL.values(), *LADDER.values()])
     _footer(fig, end, "Numbers mark events (key at right); a pause takes GPUs out. " + LADDER_NOTE, _source_ids(end))
+    fig.data = numbered[["number", "date", "kind", "event", "equity_usd", "debt_usd", *(f"gpus_{level}" for level in LEVELS)]]
     return fig
 
 
@@ -338,6 +346,8 @@ def article_vs_sources(as_of: AsOf = ARTICLE_DATE) -> Figure:
     _footer(fig, as_of, f"Each claim of ChannelNews (3 Oct 2025) against the most primary other source by then ({kinds}), never itself. "
             f"Grey: agrees given its qualifier. Not drawn: {'; '.join(notes)}.",
             sorted({ARTICLE, *compared["compared_source_id"].dropna()}))
+    fig.data = checks[["claim_id", "subject_name", "attribute", "claimed_qualifier", "claimed_value", "compared_value",
+                       "compared_source_id", "compared_kind", "agrees", "gap", "gap_unit"]]
     return fig
 
 
@@ -410,6 +420,12 @@ def capex_vs_capital(cost_per_gpu_usd: tuple[float, float] = ASSUMED_COST_PER_GP
     _legend(fig, [{**LADDER["stated"], "label": "stated GPUs × low cost"},
                   {**LADDER["with_up_to"], "label": "every GPU, targets and 'up to' included, × high cost"}])
     _footer(fig, as_of, f"Implied spending = planned GPUs × assumed cost per GPU. {_contracts(as_of)}", _source_ids(as_of))
+    fig.data = pd.DataFrame({
+        "region": regions.index, "gpus_stated": regions["stated"].array, "gpus_with_up_to": regions["with_up_to"].array,
+        "cost_per_gpu_low_usd": low_cost, "cost_per_gpu_high_usd": high_cost,
+        "implied_low_usd": low.round().astype("Int64").array, "implied_high_usd": high.round().astype("Int64").array,
+        "equity_usd": equity, "equity_and_debt_usd": equity + debt,
+    })
     return fig
 
 
@@ -425,6 +441,14 @@ def _contracts(as_of: AsOf) -> str:
 
 
 # --- Shared parts ------------------------------------------------------------------------------
+
+def _data(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    """The numbers a chart draws, as a table (empty where there is no figure)."""
+    table = pd.DataFrame(rows, columns=columns)
+    table["as_of"] = [f"{pd.Timestamp(d):%Y-%m-%d}" for d in table["as_of"]]
+    table["value"] = pd.Series([None if pd.isna(v) else as_number(v) for v in table["value"]], dtype=object)
+    return table
+
 
 def _figure(width: float, height: float, **grid) -> tuple[Figure, object]:
     fig = Chart(figsize=(width, height), layout="constrained")

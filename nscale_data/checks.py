@@ -66,7 +66,7 @@ def claim_checks(as_of: AsOf = None, directory: Directory = None) -> pd.DataFram
             {
                 "claim_id": claim_id,
                 "subject": claim["subject_id"],
-                "subject_name": _name(claim["subject_id"], tables),
+                "subject_name": subject_name(claim["subject_id"], tables),
                 "attribute": claim["attribute"],
                 "claimed_value": _plain(claim),
                 "claimed_qualifier": claim["qualifier"],
@@ -111,7 +111,8 @@ def _plain(claim: pd.Series) -> object:
     return claim["value_text"] if claim["attribute"] in TEXT_ATTRIBUTES else as_number(claim["value"])
 
 
-def _name(subject: str, tables: dict[str, pd.DataFrame]) -> str:
+def subject_name(subject: str, tables: dict[str, pd.DataFrame]) -> str:
+    """A reader's name for a claim's subject: rows by name, rounds by stage, several joined by ' + '."""
     deployments, rounds, facilities = tables["deployments"], tables["funding_rounds"], tables["debt_facilities"]
     names = []
     for part in subject.split("+"):
@@ -122,7 +123,7 @@ def _name(subject: str, tables: dict[str, pd.DataFrame]) -> str:
         elif part in facilities.index:
             names.append(facilities.at[part, "name"])
         else:
-            names.append(part)
+            names.append("Nscale" if part == COMPANY else part)
     return " + ".join(names)
 
 
@@ -189,7 +190,7 @@ def _figure_agrees(stated: float, qualifier: str, resolved: float) -> bool:
 def _reason(claim: pd.Series, resolved: object, published, directory: Directory) -> str:
     """Why a claim disagrees: a double count where one explains it, else the size of the gap."""
     if claim["attribute"] in TEXT_ATTRIBUTES:
-        return f"states {claim['value_text']!r} where the resolved value is {resolved!r}"
+        return {"announced_date": "a different date"}.get(claim["attribute"], "different names" if claim["attribute"] in NAME_LISTS else "a different value")
     stated, qualifier = float(claim["value"]), claim["qualifier"]
     if claim["subject_id"] == COMPANY and claim["attribute"] in COMPANY_TOTALS:
         rounds = rounds_counted(published, directory)
@@ -289,7 +290,7 @@ def _against_other_claims(claim_id: str, claim: pd.Series, others: dict, kinds: 
     """A claim with no value in the tables, beside the most primary other claim about the same thing, if any."""
     candidates = others.get((claim["subject_id"], claim["attribute"]), [])
     mine = _plain(claim)
-    row = {"claim_id": claim_id, "subject_name": _name(claim["subject_id"], tables), "attribute": claim["attribute"],
+    row = {"claim_id": claim_id, "subject_name": subject_name(claim["subject_id"], tables), "attribute": claim["attribute"],
            "claimed_qualifier": claim["qualifier"], "claimed_value": mine, "evidence": claim["evidence"],
            "compared_value": None, "compared_source_id": None, "compared_kind": "no other source",
            "agrees": None, "gap": math.nan, "gap_unit": "", "reason": ""}
@@ -302,7 +303,7 @@ def _against_other_claims(claim_id: str, claim: pd.Series, others: dict, kinds: 
     else:
         agrees = _names(str(mine)) == _names(str(value)) if claim["attribute"] in NAME_LISTS else mine == value
         gap, unit = math.nan, ""
-    reason = "" if agrees else (f"states {mine!r} where {source} states {value!r}")
+    reason = "" if agrees else "a different value"
     row.update(compared_value=value, compared_source_id=source, compared_kind=kinds[source], agrees=agrees,
                gap=gap, gap_unit=unit, reason=reason)
     return row

@@ -140,6 +140,16 @@ def load_claims(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame
     return claims
 
 
+def load_changes(directory: Directory = None) -> pd.DataFrame:
+    """The data's changelog, newest first: dated entries naming the ids they touched.
+
+    Examples:
+        >>> "debt-added" in load_changes().index
+        True
+    """
+    return _load("changes", None, directory).sort_values("date", ascending=False, kind="stable")
+
+
 def _load(name: str, as_of: AsOf, directory: Directory) -> pd.DataFrame:
     package, frames = _tables(*_fingerprint(directory))
     frame = frames[name].copy()

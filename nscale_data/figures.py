@@ -110,7 +110,7 @@ def build_all(
     kernels = _Kernels(notebooks, timeout, finished)
     paths = sorted(notebooks.glob("*.ipynb"))
     try:
-        figure_outputs = [[out / f"{t.name}.svg", out / f"{t.name}.png"] for t in figures]
+        figure_outputs = [[out / f"{t.name}{suffix}" for suffix in (".svg", ".png", ".csv")] for t in figures]
         remove_stale_temporaries([*(p for pair in figure_outputs for p in pair), *paths, state_file])
         state.update(_read_state(state_file))
         figure_targets = [(t, _inputs_hash(t, None), o) for t, o in zip(figures, figure_outputs)]
@@ -211,15 +211,24 @@ def _build_figure(target: Target, out: Path) -> Outcome:
 
 
 def save_figure(fig, base: Path) -> None:
-    """Write ``base``.svg and ``base``.png, byte for byte reproducible, each atomically."""
+    """Write ``base``.svg, ``base``.png and ``base``.csv (the numbers drawn), byte for byte reproducible, each atomically.
+
+    The image files carry the chart's one-sentence description as their title.
+    """
     import matplotlib
 
     from nscale_data.charts import STYLE
 
+    title = getattr(fig, "description", "")
     with matplotlib.rc_context(STYLE):
-        for suffix, options in ((".svg", {"metadata": {"Date": None}}), (".png", {"dpi": 150, "metadata": {"Software": None}})):
+        for suffix, options in ((".svg", {"metadata": {"Date": None, "Creator": None, "Title": title}}),
+                                (".png", {"dpi": 150, "metadata": {"Software": None, "Title": title}})):
             with atomic_write(base.with_suffix(suffix)) as handle:
                 fig.savefig(handle, format=suffix[1:], **options)
+    data = getattr(fig, "data", None)  # a chart that declares no data gets an empty file, so every chart has its three files
+    with atomic_write(base.with_suffix(".csv"), "w") as handle:
+        if data is not None:
+            data.to_csv(handle, index=False, lineterminator="\n")
 
 
 class atomic_write:

@@ -1,48 +1,78 @@
-"""A static report for readers without Jupyter: the notebooks as HTML, an index and a sources page.
+"""A static report for readers without Jupyter: the notebooks as chapters, the charts with their data, every figure traced.
 
-Self-contained: styles are inline, images are embedded or copied beside the
-pages, and nothing is fetched at view time, so the site opens from disk or
-any static host. Every value that comes from the data is escaped, and only
-``http`` and ``https`` addresses become links. It writes only inside its
-output directory, never through a symbolic link, and into a non-empty
-directory only if that holds an earlier report (its marker file) or when forced.
+Pages: ``index.html`` (the key figures, each linked to its evidence, all
+charts with their caveats and downloads), one page per notebook (narrative,
+tables and charts, code and notebook-only text hidden, previous/next links),
+``figures.html`` (every claim with its source and the verbatim words of the
+source, a stable anchor per claim, and the rows behind each total),
+``sources.html`` (every source and the figures it supports), ``data.html``
+(the tables, the package descriptor, the licence, a citation line) and
+``changes.html`` (the data's changelog). From the index, any number reaches
+its evidence and source link in two clicks.
+
+Self-contained: styles and the one small filter script are inline, charts
+and data files are copied beside the pages, and nothing is fetched at view
+time. One column on any screen; wide tables scroll inside their own box.
+Every value from the data is escaped, and only ``http`` and ``https``
+addresses become links. It writes only inside its output directory, never
+through a symbolic link, and into a non-empty directory only if that holds an
+earlier report (its marker file) or when forced.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pandas as pd
 
-from nscale_data.analysis import summary
-from nscale_data.dataset import Directory, dataset_as_of, load_sources
-from nscale_data.figures import atomic_write, remove_stale_temporaries
+from nscale_data import analysis, checks, tables
+from nscale_data.dataset import Directory, dataset_as_of, latest_source_date, load_changes, load_claims, load_sources
+from nscale_data.figures import FIGURES, atomic_write, remove_stale_temporaries
+from nscale_data.schema import PACKAGED_DATA
 
 MARKER = ".nscale-data-report"  # written into every report, so a rebuild knows the directory is its own
 TEMPLATES = Path(__file__).parent / "templates"  # the basic template, with alt text on every chart
-HEADLINE_FIGURES = {
-    "capital-and-gpus": "Capital raised against planned GPUs, by region, at the article's date and today.",
-    "timeline": "Capital and planned GPUs as each announcement came in.",
-    "article-vs-sources": "The starting article's figures against the primary sources.",
-}
+TITLE = "Nscale: capital raised against planned GPU capacity"
+CITATION = "Nscale capital and GPU dataset (nscale-data), reviewed {reviewed}, latest source {latest}. CC BY 4.0."
+DATA_LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 STYLE = """
-body { font-family: "DejaVu Sans", Verdana, Arial, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em;
-       line-height: 1.5; color: #222; }
-nav { margin-bottom: 1.5em; font-size: 0.95em; }
-nav a { margin-right: 1em; }
-img { max-width: 100%; height: auto; }
-figure { margin: 1.5em 0; }
-figcaption { color: #444; font-size: 0.95em; }
-table { border-collapse: collapse; font-size: 0.85em; margin: 1em 0; }
-th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: left; vertical-align: top; }
+*, *::before, *::after { box-sizing: border-box; }
+body { font-family: "DejaVu Sans", Verdana, Arial, sans-serif; max-width: 60rem; margin: 0 auto; padding: 1rem;
+       line-height: 1.5; color: #222; overflow-wrap: anywhere; }
+nav.site { display: flex; flex-wrap: wrap; gap: 0.4rem 1rem; margin-bottom: 1rem; font-size: 0.95rem; }
+nav.pager { display: flex; justify-content: space-between; gap: 1rem; margin: 2rem 0 1rem; flex-wrap: wrap; }
+h1 { font-size: 1.6rem; line-height: 1.25; } h2 { font-size: 1.25rem; margin-top: 2rem; }
+img { max-width: 100%; height: auto; display: block; }
+figure { margin: 1.5rem 0; }
+figcaption, .muted { color: #444; font-size: 0.92rem; }
+.downloads { font-size: 0.9rem; }
+.table-wrap { overflow-x: auto; max-width: 100%; margin: 1rem 0; }
+table { border-collapse: collapse; font-size: 0.85rem; }
+caption { text-align: left; color: #444; padding-bottom: 0.3rem; }
+th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; overflow-wrap: normal; }
 th { background: #f2f2f2; }
-pre { background: #f7f7f7; padding: 0.6em; overflow-x: auto; font-size: 0.85em; }
+td:target, tr:target td { background: #fff3c4; }
+pre { background: #f7f7f7; padding: 0.6rem; overflow-x: auto; font-size: 0.85rem; white-space: pre-wrap; }
+.figures { display: grid; gap: 0.4rem 1rem; grid-template-columns: minmax(0, 1fr); }
+.key { font-size: 1.05rem; }
+input[type=search] { width: 100%; max-width: 30rem; padding: 0.4rem; font-size: 1rem; }
 .jp-InputPrompt, .jp-OutputPrompt { display: none; }
 .jp-OutputArea-output { overflow-x: auto; }
-.muted { color: #555; }
+"""
+FILTER = """
+<script>
+document.getElementById('filter').hidden = false;
+document.getElementById('filter').addEventListener('input', function () {
+  var words = this.value.toLowerCase();
+  document.querySelectorAll('#claims tbody tr').forEach(function (row) {
+    row.hidden = words && row.textContent.toLowerCase().indexOf(words) < 0;
+  });
+});
+</script>
 """
 
 
@@ -59,38 +89,48 @@ def build_report(
 ) -> list[Path]:
     """Write the site into ``out`` and return the pages written, index first.
 
-    ``out`` is created if its parent exists. Raises ReportError, before
-    writing anything, if ``out`` is a file, if it or any path to be written
-    in it is a symbolic link, or if it is a non-empty directory holding no
-    earlier report and ``force`` is false; and if writing fails.
+    Everything is rendered first; then ``out`` is checked and written. Raises
+    ReportError, before writing anything, if ``out`` is a file, if it or any
+    path to be written in it is a symbolic link, or if it is a non-empty
+    directory holding no earlier report and ``force`` is false; and if
+    writing fails.
     """
-    paths = sorted(notebooks.glob("*.ipynb"))
-    shown = [(name, caption) for name, caption in HEADLINE_FIGURES.items() if (figures / f"{name}.png").is_file()]
-    pages = [out / "index.html", out / "sources.html"] + [out / f"{path.stem}.html" for path in paths]
-    images = [out / "figures" / f"{name}.png" for name, _ in shown]
-    _check_out(out, [out / MARKER, *pages, out / "figures", *images], force)
+    charts = [target.name for target in FIGURES if all((figures / f"{target.name}{s}").is_file() for s in (".svg", ".png", ".csv"))]
+    descriptions = {name: _description(figures / f"{name}.svg") for name in charts}
+    chapters = [(path, f"{path.stem}.html", *notebook_html(path, descriptions)) for path in sorted(notebooks.glob("*.ipynb"))]
+    reviewed, latest = dataset_as_of(directory), latest_source_date(directory=directory)
+    footer = _footer(reviewed, latest)
 
-    as_of = dataset_as_of(directory)
-    chapters = [(page, *notebook_html(path)) for path, page in zip(paths, pages[2:])]
-    sources = sources_html(load_sources(directory=directory))
-    index = index_html(as_of, [(page.name, title) for page, title, _ in chapters], shown, summary(directory=directory))
-    pngs = [(figures / f"{name}.png").read_bytes() for name, _ in shown]
+    pages: dict[str, str] = {"index.html": _page(TITLE, index_html(analysis.summary(directory=directory), chapters, charts, descriptions), footer)}
+    for number, (path, page, title, body) in enumerate(chapters):
+        previous = chapters[number - 1] if number else None
+        following = chapters[number + 1] if number + 1 < len(chapters) else None
+        pages[page] = _page(title, body + _pager(previous, following), footer, heading=False)
+    pages["figures.html"] = _page("Every figure and its source", figures_html(directory), footer)
+    pages["sources.html"] = _page("Sources", sources_html(load_sources(directory=directory), load_claims(directory=directory)), footer)
+    pages["data.html"] = _page("The data", data_html(reviewed, latest), footer)
+    pages["changes.html"] = _page("What changed", changes_html(load_changes(directory)), footer)
+    files = {f"figures/{name}{suffix}": (figures / f"{name}{suffix}").read_bytes() for name in charts for suffix in (".svg", ".png", ".csv")}
+    files |= {f"data/{path.name}": path.read_bytes() for path in sorted(PACKAGED_DATA.iterdir()) if path.suffix in (".csv", ".json")}
+
+    targets = [out / MARKER, *(out / name for name in pages), out / "figures", out / "data", *(out / name for name in files)]
+    _check_out(out, targets, force)
     try:
         out.mkdir(exist_ok=True)
-        remove_stale_temporaries([out / MARKER, *pages, *images])
+        remove_stale_temporaries(targets)
         with atomic_write(out / MARKER, "w") as handle:
             handle.write("Written by nscale-data report, which may write over this directory again.\n")
-        for page, title, body in chapters:
-            _write(page, title, body, heading=False)  # the notebook brings its own heading
-        (out / "figures").mkdir(exist_ok=True)
-        for image, png in zip(images, pngs):
-            with atomic_write(image) as handle:
-                handle.write(png)
-        _write(out / "sources.html", "Sources", sources)
-        _write(out / "index.html", "Nscale: capital raised against planned GPU capacity", index)
+        for folder in ("figures", "data"):
+            (out / folder).mkdir(exist_ok=True)
+        for name, content in files.items():
+            with atomic_write(out / name) as handle:
+                handle.write(content)
+        for name, content in pages.items():
+            with atomic_write(out / name, "w") as handle:
+                handle.write(content)
     except OSError as exc:
         raise ReportError(f"cannot write report to {out}: {exc.strerror or exc}") from None
-    return pages
+    return [out / name for name in pages]
 
 
 def _check_out(out: Path, paths: list[Path], force: bool) -> None:
@@ -109,75 +149,171 @@ def _check_out(out: Path, paths: list[Path], force: bool) -> None:
                           "(--force to write into it anyway)")
 
 
-def notebook_html(path: Path) -> tuple[str, str]:
-    """The notebook's first heading and its narrative and outputs as HTML (code hidden)."""
+def notebook_html(path: Path, descriptions: dict[str, str]) -> tuple[str, str]:
+    """A notebook's heading and its narrative and outputs as HTML: code and notebook-only cells hidden, charts as files."""
     from nbconvert import HTMLExporter
+    from traitlets.config import Config
 
-    exporter = HTMLExporter(template_name="report", extra_template_basedirs=[str(TEMPLATES)], exclude_input=True,
-                            exclude_input_prompt=True, exclude_output_prompt=True)
+    config = Config()
+    config.TagRemovePreprocessor.remove_cell_tags = {"notebook-only"}
+    config.TagRemovePreprocessor.enabled = True
+    exporter = HTMLExporter(config=config, template_name="report", extra_template_basedirs=[str(TEMPLATES)],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_filename(str(path))
+    by_description = {description: name for name, description in descriptions.items()}
+
+    def chart(match: re.Match) -> str:
+        description = html.unescape(match.group("alt"))
+        name = by_description.get(description)
+        return _chart_figure(name, description) if name else match.group(0)
+
+    body = re.sub(r'<div class="jp-RenderedImage[^"]*">\s*<img src="data:image/png;base64,[^"]*" alt="(?P<alt>[^"]*)">\s*</div>',
+                  chart, body)
     cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
     heading = next((line for c in cells if c.get("cell_type") == "markdown"
                     for line in "".join(c.get("source", "")).splitlines() if line.startswith("# ")), f"# {path.stem}")
     return heading[2:].strip(), body
 
 
-def index_html(as_of: pd.Timestamp, chapters: list[tuple[str, str]], shown: list[tuple[str, str]], totals: dict) -> str:
-    from nscale_data.analysis import LEVELS
+def _chart_figure(name: str, description: str, caption: str | None = None) -> str:
+    """A chart as an SVG that opens full size on tap, with its data and image files beside it."""
+    return (f'<figure><a href="figures/{_e(name)}.svg"><img src="figures/{_e(name)}.svg" alt="{_e(description)}" '
+            f'width="1300" height="740"></a><figcaption>{_e(caption or description.removeprefix("Chart: "))} '
+            f'<span class="downloads">Download: <a href="figures/{_e(name)}.csv">data (CSV)</a> · '
+            f'<a href="figures/{_e(name)}.svg">SVG</a> · <a href="figures/{_e(name)}.png">PNG</a></span></figcaption></figure>')
 
-    header = "".join(f"<th>GPUs, {_e(level.replace('_', ' '))}</th>" for level in LEVELS)
-    header += "".join(f"<th>MW, {_e(level.replace('_', ' '))}</th>" for level in LEVELS)
-    rows = "".join(
-        f"<tr><td>{_e(region)}</td>" + "".join(f"<td>{_figure(v[level])}</td>" for level in LEVELS)
-        + "".join(f"<td>{_figure(v['power_mw'][level])}</td>" for level in LEVELS) + "</tr>"
-        for region, v in totals["gpus_by_region"].items()
-    )
-    figures = "".join(
-        f'<figure><img src="figures/{_e(name)}.png" alt="{_e(caption)}"><figcaption>{_e(caption)}</figcaption></figure>'
-        for name, caption in shown
-    )
-    links = "".join(f'<li><a href="{_e(page)}">{_e(title)}</a></li>' for page, title in chapters)
-    latest = totals["latest_source"]
-    latest = f"{pd.Timestamp(latest):%d %B %Y}" if latest else "none"
+
+def _description(svg: Path) -> str:
+    """The chart's one-sentence description, stored as the SVG's title by ``save_figure``."""
+    match = re.search(r"<dc:title>(.*?)</dc:title>", svg.read_text(encoding="utf-8"), re.S)
+    return html.unescape(match.group(1)) if match else f"Chart: {svg.stem.replace('-', ' ')}."
+
+
+def index_html(totals: dict, chapters: list[tuple], charts: list[str], descriptions: dict[str, str]) -> str:
+    """The key figures, each linked to the rows and evidence behind it, then every chart and the chapters."""
+    reviewed, latest = tables.day(totals["reviewed"]), tables.day(totals["latest_source"])
     equity, debt = totals["capital_raised_usd"], totals["debt_raised_usd"]
+    head = "".join(f"<th>{_e(h)}</th>" for h in ["Region", *(f"GPUs, {level.replace('_', ' ')}" for level in analysis.LEVELS),
+                                                   *(f"MW, {level.replace('_', ' ')}" for level in analysis.LEVELS)])
+    rows = []
+    for region, v in totals["gpus_by_region"].items():
+        href = f"figures.html#region-{_slug(region)}"
+        cells = [v[level] for level in analysis.LEVELS] + [v["power_mw"][level] for level in analysis.LEVELS]
+        rows.append(f"<tr><td>{_e(region)}</td>" + "".join(
+            f'<td><a href="{href}">{_e(tables.count(c))}</a></td>' if c is not None else "<td></td>" for c in cells) + "</tr>")
+    gallery = "".join(_chart_figure(name, descriptions[name]) for name in charts)
+    chapter_links = "".join(f'<li><a href="{_e(page)}">{_e(title)}</a></li>' for _, page, title, _ in chapters)  # titles carry their numbers
     return (
-        f'<p class="muted">Data reviewed on {as_of:%d %B %Y}; the latest source found was published on {_e(latest)}. '
-        "The months between are unknown, not empty. Every figure traces to a source listed on the "
-        '<a href="sources.html">sources page</a>, with the words of the source that state it.</p>'
-        f"<h2>In short</h2><p>Equity raised: <strong>{equity / 1e9:,.3f} billion US dollars</strong> (each round counted once); "
-        f"committed debt: <strong>{debt / 1e9:,.3f} billion</strong> (uncommitted accordions not counted); "
-        f"together {(equity + debt) / 1e9:,.3f} billion.</p>"
-        f"<table><thead><tr><th>Region</th>{header}</tr></thead><tbody>{rows}</tbody></table>"
-        "<p class=\"muted\">Stated: figures stated as a number (exact, about, at least). With targets: adds stated plans, "
-        "goals and letters of intent. With up to: adds each 'up to' at its maximum. 'No figure' means no source states one.</p>"
-        f"{figures}<h2>Read on</h2><ol>{links}</ol>"
-        '<p><a href="sources.html">All sources</a></p>'
+        f'<p class="muted">Data reviewed on {_e(reviewed)}; the latest source found was published on {_e(latest)}. '
+        "The months between are unknown, not empty. Every number below links to the rows and the words of the sources behind it.</p>"
+        f'<p class="key">Equity raised: <a href="figures.html#capital"><strong>${equity / 1e9:,.3f} billion</strong></a> '
+        f'(each round counted once); committed debt: <a href="figures.html#capital"><strong>${debt / 1e9:,.3f} billion</strong></a> '
+        f"(uncommitted accordions not counted); together ${(equity + debt) / 1e9:,.3f} billion.</p>"
+        f'<div class="table-wrap"><table><caption>Planned capacity by region. Empty: no source states a figure (never zero).</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        '<p class="muted"><strong>Stated</strong>: figures the sources state as a number (exact, about, at least). '
+        "<strong>With targets</strong>: adds stated plans, goals and letters of intent (a letter of intent is never counted as stated). "
+        "<strong>With up to</strong>: adds each 'up to' at its maximum. Overlapping announcements are counted once.</p>"
+        f"<h2>The charts</h2>{gallery}<h2>Chapters</h2><ul>{chapter_links}</ul>"
+        '<p><a href="figures.html">Every figure and its source</a> · <a href="sources.html">Sources</a> · '
+        '<a href="data.html">The data and how to cite it</a> · <a href="changes.html">What changed</a></p>'
     )
 
 
-def sources_html(sources: pd.DataFrame) -> str:
-    """A table of every source; data values escaped, only http(s) addresses linked.
+def figures_html(directory: Directory) -> str:
+    """The rows behind each total (capital, then each region), then every claim, filterable, each with an anchor."""
+    claims = load_claims(directory=directory)
+    sources = load_sources(directory=directory)
+    agreement = checks.claim_checks(directory=directory).set_index("claim_id")["agrees"].to_dict()
+    capital = analysis.capital_table(directory=directory)
+    items = [(f"{row['name']}: ${row['amount_usd'] / 1e6:,.0f}m"
+              + (" (folded into a later round, counted there)" if not row["counted_usd"] and row["kind"] == "equity" else ""),
+              capital_id, ("amount_usd",)) for capital_id, row in capital.iterrows()]
+    parts = ['<p>Each total of the report is the sum of the rows below, overlaps counted once. Each row shows the words of '
+             'its source; the full list of claims follows.</p>',
+             _section("capital", "Capital: equity and committed debt", _evidence_list(items, claims, sources, agreement))]
+    totals = analysis.capacity_totals(directory=directory)
+    for region in analysis.regions(directory):
+        mine = totals[(totals["region"] == region) & (totals["counted"].isin(["region"]) | totals["counted"].str.startswith("part of "))]
+        items = [(f"{row['name']}: " + "; ".join(
+                      f"{figure} {unit}" if figure else f"no {unit} figure"
+                      for figure, unit in ((tables.count(row["gpu_count"], row["gpu_count_qualifier"]), "GPUs"),
+                                           (tables.count(row["power_mw"], row["power_mw_qualifier"]), "MW")))
+                  + f" ({row['counted']}, {str(row['status']).replace('_', ' ')})",
+                  row_id, ("gpu_count", "power_mw")) for row_id, row in mine.iterrows()]
+        body = (_evidence_list(items, claims, sources, agreement) if items
+                else "<p>No figure: no source states a GPU count or power for this region.</p>")
+        parts.append(_section(f"region-{_slug(region)}", region, body))
+    table = tables.claims()
+    parts.append('<h2 id="claims-list">Every claim</h2><p><input type="search" id="filter" hidden '
+                 'placeholder="Filter the claims (a name, a source, a word)" aria-label="Filter the claims"></p>')
+    parts.append(table.to_html().replace("<table>", '<table id="claims">', 1) + FILTER)
+    return "".join(parts)
+
+
+def _section(anchor: str, title: str, body: str) -> str:
+    return f'<section id="{_e(anchor)}"><h2>{_e(title)}</h2>{body}</section>'
+
+
+def _evidence_list(items: list[tuple[str, str, tuple[str, ...]]], claims: pd.DataFrame, sources: pd.DataFrame,
+                   agreement: dict[str, bool]) -> str:
+    """Each row with the claims that state its figures: the source's words, the publisher, a link to the document, and whether it agrees."""
+    verdicts = {True: "agrees", False: "disagrees with the resolved value"}
+    out = []
+    for text, subject, attributes in items:
+        stated = claims[(claims["subject_id"] == subject) & claims["attribute"].isin(attributes)]
+        evidence = "".join(
+            f'<li id="evidence-{_e(claim_id)}">“{_e(c["evidence"])}”: {link(sources.at[c["source_id"], "url"], sources.at[c["source_id"], "publisher"])}, '
+            f'{_e(tables.day(sources.at[c["source_id"], "published_date"], sources.at[c["source_id"], "published_date_precision"]))}; '
+            f'{_e(verdicts.get(agreement.get(claim_id), "not checked, not counted"))} (<a href="#claim-{_e(claim_id)}">claim</a>)</li>'
+            for claim_id, c in stated.iterrows())
+        out.append(f"<li>{_e(text)}<ul>{evidence}</ul></li>")
+    return f"<ul>{''.join(out)}</ul>"
+
+
+def sources_html(sources: pd.DataFrame, claims: pd.DataFrame) -> str:
+    """Every source, oldest first, with the figures it supports; data values escaped, only http(s) addresses linked.
 
     Examples:
         >>> frame = pd.DataFrame({"publisher": ["<b>X</b>"], "title": ["T"], "url": ["javascript:alert(1)"],
         ...     "published_date": [pd.Timestamp("2025-01-01")], "published_date_precision": ["day"],
         ...     "language": ["en"], "kind": ["news"]}, index=["x"])
-        >>> "<b>" in sources_html(frame), "href" in sources_html(frame)
+        >>> no_claims = pd.DataFrame({"source_id": [], "subject_id": [], "attribute": []})
+        >>> "<b>" in sources_html(frame, no_claims), "href=\\"javascript" in sources_html(frame, no_claims)
         (False, False)
     """
-    rows = []
-    for source_id, row in sources.sort_values("published_date").iterrows():
-        date = row["published_date"].strftime("%B %Y" if row["published_date_precision"] == "month" else "%d %B %Y")
-        rows.append(
-            f'<tr id="{_e(source_id)}"><td>{_e(date)}</td><td>{_e(row["publisher"])}</td>'
-            f"<td>{link(row['url'], row['title'])}</td><td>{_e(row['kind'])}</td><td>{_e(row['language'])}</td></tr>"
-        )
+    parts = [f"<p>{len(sources)} documents, oldest first. <em>Primary</em> sources are the company and its partners; "
+             "titles in [square brackets] were written by the project where the stored copy showed no headline.</p>"]
+    for source_id, s in sources.sort_values("published_date", kind="stable").iterrows():
+        supported = claims[claims["source_id"] == source_id]
+        figures = ", ".join(f'<a href="figures.html#claim-{_e(claim_id)}">{_e(c["subject_id"])}: {_e(c["attribute"].replace("_", " "))}</a>'
+                            for claim_id, c in supported.iterrows())
+        parts.append(
+            f'<section id="source-{_e(source_id)}"><h2>{link(s["url"], s["title"])}</h2>'
+            f'<p class="muted">{_e(s["publisher"])} · {_e(tables.day(s["published_date"], s["published_date_precision"]))} · '
+            f'{_e(s["kind"])} · {_e(s["language"])}</p>'
+            + (f"<p>{_e(s['note'])}</p>" if isinstance(s.get("note"), str) and s["note"] else "")
+            + f"<p>Figures it states: {figures or 'none'}.</p></section>")
+    return "".join(parts)
+
+
+def data_html(reviewed, latest) -> str:
+    files = "".join(f'<li><a href="data/{_e(path.name)}">{_e(path.name)}</a></li>'
+                    for path in sorted(PACKAGED_DATA.iterdir()) if path.suffix in (".csv", ".json"))
+    citation = CITATION.format(reviewed=tables.day(reviewed), latest=tables.day(latest))
     return (
-        f"<p>{len(rows)} documents, oldest first. <em>Primary</em> sources are the company and its partners; "
-        "titles in [square brackets] were written by the project where the headline was not recorded.</p>"
-        "<table><thead><tr><th>Published</th><th>Publisher</th><th>Title</th><th>Kind</th><th>Language</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        "<p>The data behind every page: six CSV tables described by a Frictionless <code>datapackage.json</code> "
+        "(types, units, constraints, keys). Every figure in the tables is stated by a claim, with the words of its source.</p>"
+        f"<ul>{files}</ul>"
+        f'<p>Data licence: <a href="{DATA_LICENCE}">Creative Commons Attribution 4.0 (CC BY 4.0)</a>; the code is MIT-licensed.</p>'
+        f"<h2>How to cite</h2><p>{_e(citation)}</p>"
     )
+
+
+def changes_html(changes: pd.DataFrame) -> str:
+    rows = [{"Date": tables.day(c["date"]), "What changed": c["summary"], "Ids": c["ids"]} for _, c in changes.iterrows()]
+    table = tables._table(rows, ["Date", "What changed", "Ids"], anchors=[f"change-{i}" for i in changes.index])
+    return "<p>What is new in each review of the data, newest first, with the ids of the rows and claims it touched.</p>" + table.to_html()
 
 
 def link(url: object, text: object) -> str:
@@ -194,22 +330,30 @@ def link(url: object, text: object) -> str:
     return _e(text)
 
 
+def _pager(previous, following) -> str:
+    left = f'<a href="{_e(previous[1])}">← {_e(previous[2])}</a>' if previous else '<a href="index.html">← Home</a>'
+    right = f'<a href="{_e(following[1])}">{_e(following[2])} →</a>' if following else '<a href="figures.html">Every figure and its source →</a>'
+    return f'<nav class="pager">{left}{right}</nav>'
+
+
+def _footer(reviewed, latest) -> str:
+    citation = CITATION.format(reviewed=tables.day(reviewed), latest=tables.day(latest))
+    return f'<footer class="muted"><p>{_e(citation)} <a href="data.html">Data and licence</a>.</p></footer>'
+
+
+def _page(title: str, body: str, footer: str, heading: bool = True) -> str:
+    nav = ('<nav class="site"><a href="index.html">Home</a><a href="figures.html">Figures and sources</a>'
+           '<a href="sources.html">Sources</a><a href="data.html">Data</a><a href="changes.html">What changed</a></nav>')
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{_e(title)}</title>'
+            f"<style>{STYLE}</style></head><body>{nav}" + (f"<h1>{_e(title)}</h1>" if heading else "")
+            + f"<main>{body}</main>{footer}</body></html>\n")
+
+
+def _slug(text: str) -> str:
+    """'North America' as 'north-america'."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
 def _e(value: object) -> str:
     return html.escape("" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value), quote=True)
-
-
-def _figure(value) -> str:
-    """A total for a table cell: thousands separators, 'no figure' for None (never 0)."""
-    return "no figure" if value is None else f"{value:,.0f}"
-
-
-def _write(path: Path, title: str, body: str, heading: bool = True) -> None:
-    page = (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<link rel="icon" href="data:,"><title>{_e(title)}</title><style>{STYLE}</style></head><body>'
-        '<nav><a href="index.html">Home</a><a href="sources.html">Sources</a></nav>'
-        f"{f'<h1>{_e(title)}</h1>' if heading else ''}{body}</body></html>\n"
-    )
-    with atomic_write(path, "w") as handle:
-        handle.write(page)

@@ -66,6 +66,7 @@ def check(tables: dict[str, Table], as_of: dt.date, problems: list[Problem]) -> 
     ids = {name: {row[key] for row in tables[name].rows} for name, key in SUBJECT_TABLES.items()}
     _claims(tables, ids, problems)
     _traced(tables, problems)
+    _changes(tables, problems)
 
 
 def latest_source(tables: dict[str, Table]) -> dt.date | None:
@@ -307,3 +308,13 @@ def _traced(tables: dict[str, Table], problems: list[Problem]) -> None:
                     problems.append(
                         Problem(t.file, line, column, f"{value:g} is not stated by any claim; add one to claims.csv with its source and evidence")
                     )
+
+
+def _changes(tables: dict[str, Table], problems: list[Problem]) -> None:
+    """Every id a changelog entry names exists in a table (a source, a row or a claim)."""
+    known = {row[t.resource.primary_key] for name, t in tables.items() if name != "changes" for row in t.rows}
+    t = tables["changes"]
+    for row, line in zip(t.rows, t.lines):
+        for name in (part.strip() for part in row["ids"].split(";")):
+            if name not in known:
+                problems.append(Problem(t.file, line, "ids", f"{_short(name)} is not a source, round, facility, deployment or claim"))

@@ -226,6 +226,7 @@ def empty(data):
     claims = data.rows("claims.csv")
     ids = {row[0] for row in deployments[1:]}
     data.write_rows("claims.csv", [c for c in claims if not set(c[1].split("+")) & ids])
+    data.write_rows("changes.csv", data.rows("changes.csv")[:1])
     return data
 
 

@@ -2,41 +2,106 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import nbformat
 import pandas as pd
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+import pytest
+
 from conftest import REPO
+from nscale_data.dataset import load_changes, load_claims, load_sources
+from nscale_data.figures import FIGURES
 from nscale_data.report import build_report, link, notebook_html
+from nscale_data.schema import PACKAGED_DATA
 
 HOSTILE = "<script>alert(1)</script>"
 
 
-def test_report_has_every_notebook_the_figures_and_the_sources(tmp_path):
-    pages = build_report(tmp_path / "site", REPO / "notebooks", REPO / "figures")
-    names = [p.name for p in pages]
-    assert names[:2] == ["index.html", "sources.html"]
-    assert sorted(names[2:]) == sorted(p.stem + ".html" for p in (REPO / "notebooks").glob("*.ipynb"))
-    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
-    assert "Data reviewed on 26 November 2026; the latest source found was published on 12 May 2026" in index
-    for name in names[2:]:
+PAGES = ["index.html", "figures.html", "sources.html", "data.html", "changes.html"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "site"
+    build_report(out, REPO / "notebooks", REPO / "figures")
+    return out
+
+
+def _read(site, name) -> str:
+    return (site / name).read_text(encoding="utf-8")
+
+
+def test_report_has_every_page_chart_and_data_file(site):
+    chapters = sorted(p.stem + ".html" for p in (REPO / "notebooks").glob("*.ipynb"))
+    assert sorted(p.name for p in site.glob("*.html")) == sorted(PAGES + chapters)
+    index = _read(site, "index.html")
+    assert "Data reviewed on 26 Nov 2026; the latest source found was published on 12 May 2026" in index
+    for name in chapters + PAGES[1:]:
         assert f'href="{name}"' in index
-    assert (tmp_path / "site" / "figures" / "capital-and-gpus.png").exists()
-    sources = (tmp_path / "site" / "sources.html").read_text(encoding="utf-8")
-    assert '<a href="https://openai.com/index/introducing-stargate-uk/">Introducing Stargate UK</a>' in sources
+    for target in FIGURES:  # every chart on the index, with its data, SVG and PNG beside it
+        for suffix in (".svg", ".png", ".csv"):
+            assert (site / "figures" / f"{target.name}{suffix}").is_file()
+            assert f'href="figures/{target.name}{suffix}"' in index
+    assert sorted(p.name for p in (site / "data").iterdir()) == sorted(
+        p.name for p in PACKAGED_DATA.iterdir() if p.suffix in (".csv", ".json"))
+    assert "Nscale capital and GPU dataset (nscale-data), reviewed 26 Nov 2026" in _read(site, "data.html")
 
 
-def test_pages_fetch_nothing_from_elsewhere(tmp_path):
-    build_report(tmp_path / "site", REPO / "notebooks", REPO / "figures")
-    for page in (tmp_path / "site").glob("*.html"):
+def test_chapters_are_numbered_once_and_linked_in_order(site):
+    index = _read(site, "index.html")
+    assert "<ol>" not in index.split("Chapters", 1)[1], "the notebooks' titles carry their numbers"
+    chapters = sorted(p.stem + ".html" for p in (REPO / "notebooks").glob("*.ipynb"))
+    for before, after in zip(chapters, chapters[1:]):
+        assert f'href="{after}">' in _read(site, before).split('class="pager"', 1)[1]
+        assert f'href="{before}">' in _read(site, after).split('class="pager"', 1)[1]
+
+
+def test_text_for_notebook_users_is_not_in_the_report(site):
+    cost = re.sub(r"<[^>]+>", " ", _read(site, "05-capital-against-cost.html"))  # what a reader sees
+    assert "parameters" not in cost and "papermill" not in cost
+    assert "Adding a figure" not in _read(site, "01-the-dataset.html")
+
+
+def test_tables_are_for_people(site):
+    for page in site.glob("*.html"):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", page.read_text(encoding="utf-8"), re.S)
+        text = " ".join(re.sub(r"<[^>]+>", "", c) for c in cells)
+        for raw in ("NaN", "&lt;NA&gt;", "<NA>", "True", "False", "None"):
+            assert raw not in text.split(), f"{page.name} shows {raw}"
+        assert not re.search(r"\b\d{4,}\.0\b", text), f"{page.name} shows a float where an integer belongs"
+        assert '<th class="blank' not in page.read_text(encoding="utf-8"), f"{page.name} shows a row index"
+
+
+def test_every_claim_has_an_anchor_and_every_source_lists_its_figures(site):
+    figures = _read(site, "figures.html")
+    claims = load_claims()
+    for claim_id in claims.index:
+        assert f'id="claim-{claim_id}"' in figures
+    sources = _read(site, "sources.html")
+    for source_id in load_sources().index:
+        assert f'id="source-{source_id}"' in sources
+    assert 'href="figures.html#claim-gnw-loughton-gpus"' in sources
+
+
+def test_the_changelog_is_shown(site):
+    changes = _read(site, "changes.html")
+    for change_id in load_changes().index:
+        assert f'id="change-{change_id}"' in changes
+
+
+def test_pages_fetch_nothing_from_elsewhere(site):
+    for page in site.glob("*.html"):
         text = page.read_text(encoding="utf-8")
-        assert "<script" not in text, page.name
+        assert not re.search(r"<script[^>]+src=", text), page.name
         fetched = re.findall(r'(?:src|href)="(https?:[^"]*)"', text)
         remote_assets = [u for u in fetched if re.search(r"\.(js|css|woff2?|ttf|png|svg)(\?|$)", u)]
         assert remote_assets == [], page.name
         assert not re.search(r"<link[^>]+stylesheet", text), page.name
+    assert "<script" in _read(site, "figures.html"), "the claims filter"
+    assert all("<script" not in page.read_text(encoding="utf-8") for page in site.glob("*.html") if page.name != "figures.html")
 
 
 def test_hostile_values_in_the_data_are_inert(data, tmp_path):
@@ -66,6 +131,29 @@ def test_data_in_notebook_outputs_is_escaped(tmp_path):
     for i, cell in enumerate(nb.cells):
         cell.id = f"c{i}"
     nbformat.write(nb, tmp_path / "x.ipynb")
-    title, body = notebook_html(tmp_path / "x.ipynb")
+    title, body = notebook_html(tmp_path / "x.ipynb", {})
     assert title == "Test"
     assert HOSTILE not in body and "&lt;script&gt;" in body
+
+
+@pytest.mark.parametrize("target", FIGURES, ids=[t.name for t in FIGURES])
+def test_the_csv_beside_each_chart_holds_the_numbers_it_draws(site, target):
+    from nscale_data import charts
+
+    published = pd.read_csv(site / "figures" / f"{target.name}.csv", keep_default_na=False, dtype=str)
+    drawn = getattr(charts, target.chart)().data
+    expected = pd.read_csv(io.StringIO(drawn.to_csv(index=False, lineterminator="\n")), keep_default_na=False, dtype=str)
+    pd.testing.assert_frame_equal(published, expected)
+
+
+def test_the_headline_csv_is_the_librarys_totals(site):
+    from nscale_data import capital_raised, debt_raised, gpus_by_region
+
+    table = pd.read_csv(site / "figures" / "capital-and-gpus.csv")
+    rows = table[(table["as_of"] == "2026-11-26")]
+    assert rows.loc[rows["series"] == "equity", "value"].item() == capital_raised()
+    assert rows.loc[rows["series"] == "committed debt", "value"].item() == debt_raised()
+    europe = rows[(rows["series"] == "GPUs") & (rows["region"] == "Europe")].set_index("level")["value"]
+    assert europe.to_dict() == {level: gpus_by_region().at["Europe", level] for level in ("stated", "with_targets", "with_up_to")}
+    asia = rows[(rows["series"] == "GPUs") & (rows["region"] == "Asia")]["value"]
+    assert asia.isna().all(), "no figure is an empty cell, never 0"

@@ -23,13 +23,19 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (apt-get install chromium); browser test skipped")
 
 CHECK = """(() => {
-  const images = [...document.images].map(i => ({src: i.src.slice(0, 80), width: i.naturalWidth, done: i.complete}));
+  const images = [...document.images].map(i => ({src: i.src.slice(0, 80), width: i.naturalWidth, done: i.complete, alt: i.alt}));
   const links = [...document.querySelectorAll('a[href]')].map(a => a.href);
   const missingAnchors = [...document.querySelectorAll('a[href^="#"]')]
     .map(a => decodeURIComponent(a.getAttribute('href').slice(1)))
     .filter(id => id && !document.getElementById(id));
-  return JSON.stringify({images, links, missingAnchors});
+  const target = location.hash ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
+  const evidence = target ? {quotes: (target.textContent.match(/“/g) || []).length,
+                             sources: [...target.querySelectorAll('a[href^="http"]')].length} : null;
+  return JSON.stringify({images, links, missingAnchors, evidence,
+                         scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth});
 })()"""
+WIDTHS = {"phone": 390, "desktop": 1400}
+SCREENSHOTS = REPO / "build" / "report-screenshots"
 
 
 class Chromium:
@@ -80,6 +86,16 @@ class Chromium:
         result = self.call("Runtime.evaluate", expression=CHECK, returnByValue=True)
         return json.loads(result["result"]["value"]), _errors(self.events)
 
+    def resize(self, width: int) -> None:
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=900, deviceScaleFactor=1, mobile=width < 600)
+
+    def screenshot(self, path: Path) -> None:
+        import base64
+
+        shot = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(shot["data"]))
+
     def close(self) -> None:
         self.socket.close()
         self.process.terminate()
@@ -126,3 +142,30 @@ def test_every_page_loads_cleanly_in_chromium(site, browser):
                 assert Path(unquote(parts.path)).exists(), f"{page.name}: broken link {href}"
             else:
                 assert parts.scheme in ("http", "https"), f"{page.name}: unexpected link {href}"
+
+
+@pytest.mark.parametrize("device", list(WIDTHS))
+def test_no_page_scrolls_sideways_and_every_image_says_what_it_shows(site, browser, device):
+    """At a phone's and a desktop's width; screenshots of each page go to build/report-screenshots for a person to look at."""
+    browser.resize(WIDTHS[device])
+    for page in site:
+        found, errors = browser.visit(page.resolve().as_uri())
+        assert errors == [], f"{page.name}: console errors {errors}"
+        assert found["scrollWidth"] <= found["innerWidth"], f"{page.name} is {found['scrollWidth']} px wide at {found['innerWidth']} px"
+        for image in found["images"]:
+            assert len(image["alt"]) > 20 and "No description" not in image["alt"], f"{page.name}: {image['src']} alt {image['alt']!r}"
+        browser.screenshot(SCREENSHOTS / f"{page.stem}-{WIDTHS[device]}.png")
+
+
+def test_any_number_on_the_index_reaches_its_evidence_and_source_in_two_clicks(site, browser):
+    browser.resize(WIDTHS["desktop"])
+    index, _ = browser.visit((site[0].parent / "index.html").resolve().as_uri())
+    targets = sorted({href for href in index["links"] if "figures.html#" in href})
+    assert any("#capital" in t for t in targets) and any("#region-europe" in t for t in targets)
+    for href in targets:  # from the index, first click: the number; the page opens at the rows behind it
+        browser.visit((site[0].parent / "index.html").resolve().as_uri())
+        found, errors = browser.visit(href)
+        assert errors == [] and found["evidence"] is not None, href
+        region_without_rows = found["evidence"]["quotes"] == 0 and "region-" in href
+        if not region_without_rows:  # second click: the source's own page
+            assert found["evidence"]["quotes"] > 0 and found["evidence"]["sources"] > 0, href

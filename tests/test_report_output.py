@@ -26,6 +26,8 @@ def inputs(tmp_path, monkeypatch):
     nbformat.write(nb, tmp_path / "notebooks" / "tiny.ipynb")
     (tmp_path / "figures").mkdir()
     (tmp_path / "figures" / "capital-and-gpus.png").write_bytes(b"a png")
+    (tmp_path / "figures" / "capital-and-gpus.csv").write_bytes(b"x\n1\n")
+    (tmp_path / "figures" / "capital-and-gpus.svg").write_text("<svg><dc:title>Chart: a test.</dc:title></svg>")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -89,7 +91,7 @@ def test_a_non_empty_directory_it_did_not_write_is_refused_unless_forced(inputs,
 
 def test_its_own_earlier_report_is_rebuilt_without_force(inputs):
     pages = _report("site")
-    assert [p.name for p in pages] == ["index.html", "sources.html", "tiny.html"]
+    assert [p.name for p in pages] == ["index.html", "tiny.html", "figures.html", "sources.html", "data.html", "changes.html"]
     assert (inputs / "site" / MARKER).is_file()
     assert (inputs / "site" / "figures" / "capital-and-gpus.png").read_bytes() == b"a png"
     (inputs / "figures" / "capital-and-gpus.png").write_bytes(b"a new png")

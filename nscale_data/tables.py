@@ -1,0 +1,309 @@
+"""Tables for people: one formatting layer for every table the notebooks and the report show.
+
+Numbers get thousands separators, money is in millions of US dollars with
+the unit in the header, dates are written one way ("25 Sep 2025"; a date known
+to the month is "September 2025"), a missing value is an empty cell (never 0,
+``NaN`` or ``<NA>``), headers are words, there is no row index, and a source
+is its publisher, linked to the report's sources page. Each function returns
+a ``Table``, which Jupyter shows as HTML and prints as plain text.
+
+Examples:
+    >>> print(deployments().frame.iloc[0]["GPUs"])
+    300,000 (target)
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import pandas as pd
+
+from nscale_data import analysis, checks
+from nscale_data.analysis import as_number
+from nscale_data.dataset import AsOf, load_claims, load_deployments, load_sources
+
+QUALIFIER_WORDS = {"exact": "", "approx": "about", "at_least": "at least", "up_to": "up to", "target": "target"}
+
+
+@dataclass
+class Table:
+    """Formatted cells (``frame``, all text), with a link for some cells (``links``) and an anchor per row."""
+
+    frame: pd.DataFrame
+    links: dict[tuple[int, str], str]
+    anchors: list[str] | None = None
+    caption: str = ""
+
+    def to_html(self) -> str:
+        """The table as HTML inside a box that scrolls sideways on a narrow screen; every value escaped."""
+        head = "".join(f"<th>{_e(c)}</th>" for c in self.frame.columns)
+        body = []
+        for i, (_, row) in enumerate(self.frame.iterrows()):
+            cells = []
+            for column, text in row.items():
+                href = self.links.get((i, column))
+                cells.append(f'<td><a href="{_e(href)}">{_e(text)}</a></td>' if href and text else f"<td>{_e(text)}</td>")
+            anchor = f' id="{_e(self.anchors[i])}"' if self.anchors else ""
+            body.append(f"<tr{anchor}>{''.join(cells)}</tr>")
+        caption = f"<caption>{_e(self.caption)}</caption>" if self.caption else ""
+        return (f'<div class="table-wrap"><table>{caption}<thead><tr>{head}</tr></thead>'
+                f"<tbody>{''.join(body)}</tbody></table></div>")
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        return self.frame.to_string(index=False) if len(self.frame) else "(no rows)"
+
+
+def count(value, qualifier: str | None = None) -> str:
+    """A count with thousands separators and the source's qualifier; empty for no figure.
+
+    Examples:
+        >>> count(58640, "up_to"), count(None), count(30.0)
+        ('58,640 (up to)', '', '30')
+    """
+    if value is None or pd.isna(value):
+        return ""
+    words = QUALIFIER_WORDS.get(qualifier or "exact", "")
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    return f"{text} ({words})" if words else text
+
+
+def millions(value) -> str:
+    """US dollars in millions, for a column headed '$m'.
+
+    Examples:
+        >>> millions(1_100_000_000), millions(433e6), millions(None)
+        ('1,100', '433', '')
+    """
+    if value is None or pd.isna(value):
+        return ""
+    return f"{float(value) / 1e6:,.0f}"
+
+
+def day(value, precision: str = "day") -> str:
+    """A date, written one way everywhere.
+
+    Examples:
+        >>> day(pd.Timestamp("2025-09-25")), day(pd.Timestamp("2025-09-01"), "month"), day(None)
+        ('25 Sep 2025', 'September 2025', '')
+    """
+    if value is None or pd.isna(value):
+        return ""
+    stamp = pd.Timestamp(value)
+    if precision == "year":
+        return f"{stamp:%Y}"
+    if precision == "month":
+        return f"{stamp:%B %Y}"
+    return f"{stamp.day} {stamp:%b %Y}"
+
+
+def yes_no(value) -> str:
+    return "" if value is None or pd.isna(value) else ("yes" if value else "no")
+
+
+def _table(rows: list[dict], columns: list[str], links=None, anchors=None, caption: str = "") -> Table:
+    frame = pd.DataFrame(rows, columns=columns, dtype=object).fillna("")
+    return Table(frame, links or {}, anchors, caption)
+
+
+def source_link(source_id) -> str:
+    return f"sources.html#source-{source_id}"
+
+
+def sources(as_of: AsOf = None) -> Table:
+    """Every source, oldest first: date, publisher, title (linked where an address is known), kind, language."""
+    frame = load_sources(as_of).sort_values("published_date", kind="stable")
+    rows, links = [], {}
+    for i, (source_id, s) in enumerate(frame.iterrows()):
+        rows.append({"Published": day(s["published_date"], s["published_date_precision"]), "Publisher": s["publisher"],
+                     "Title": s["title"], "Kind": s["kind"], "Language": s["language"]})
+        if isinstance(s["url"], str) and s["url"].startswith(("http://", "https://")):
+            links[(i, "Title")] = s["url"]
+    return _table(rows, ["Published", "Publisher", "Title", "Kind", "Language"], links,
+                  [f"source-{i}" for i in frame.index])
+
+
+def capital(as_of: AsOf = None) -> Table:
+    """Every round and debt facility by date: amount, what is counted, the accordion not counted, the source."""
+    frame = analysis.capital_table(as_of)
+    publishers = load_sources()["publisher"]
+    rows, links = [], {}
+    for i, (capital_id, c) in enumerate(frame.iterrows()):
+        folded = c["why_not_counted"].removeprefix("inside ")
+        rows.append({"Date": day(c["announced_date"], c["announced_date_precision"]), "Kind": c["kind"], "Name": c["name"],
+                     "Amount, $m": millions(c["amount_usd"]), "Counted, $m": millions(c["counted_usd"]),
+                     "Uncommitted accordion, $m": millions(c["accordion_usd"]),
+                     "Not counted because": f"folded into the {frame.at[folded, 'name']}" if folded else "",
+                     "Source": publishers[c["source_id"]]})
+        links[(i, "Source")] = source_link(c["source_id"])
+    columns = ["Date", "Kind", "Name", "Amount, $m", "Counted, $m", "Uncommitted accordion, $m", "Not counted because", "Source"]
+    return _table(rows, columns, links, [f"capital-{i}" for i in frame.index])
+
+
+def deployments(as_of: AsOf = None, counted: bool | None = None) -> Table:
+    """Every deployment with its figures, status and how it is counted; ``counted`` keeps only rows in (or out of) the totals."""
+    frame = analysis.capacity_totals(as_of)
+    sources_of = load_deployments(as_of)["source_id"]
+    publishers = load_sources()["publisher"]
+    if counted is not None:
+        inside = frame["counted"].isin(["region", "worldwide"]) | frame["counted"].str.startswith("part of ")
+        frame = frame[inside == counted]
+    rows, links = [], {}
+    for i, (row_id, d) in enumerate(frame.iterrows()):
+        rows.append({"Name": d["name"], "Region": d["region"], "Status": str(d["status"]).replace("_", " "),
+                     "GPUs": count(d["gpu_count"], d["gpu_count_qualifier"]), "MW": count(d["power_mw"], d["power_mw_qualifier"]),
+                     "How counted": d["counted"], "GPUs stated": count(d["gpus_stated"]),
+                     "GPUs with up to": count(d["gpus_with_up_to"]), "MW with up to": count(d["mw_with_up_to"]),
+                     "Source": publishers[sources_of[row_id]]})
+        links[(i, "Source")] = source_link(sources_of[row_id])
+    columns = ["Name", "Region", "Status", "GPUs", "MW", "How counted", "GPUs stated", "GPUs with up to", "MW with up to", "Source"]
+    return _table(rows, columns, links, [f"deployment-{i}" for i in frame.index])
+
+
+def regions(as_of: AsOf = None) -> Table:
+    """GPUs and megawatts by region at the three levels; empty where no figure exists."""
+    result = analysis.summary(as_of)
+    rows = []
+    for region, v in [*result["gpus_by_region"].items(), ("Worldwide", result["gpus_worldwide"])]:
+        rows.append({"Region": region, **{f"GPUs, {_level(level)}": count(v[level]) for level in analysis.LEVELS},
+                     **{f"MW, {_level(level)}": count(v["power_mw"][level]) for level in analysis.LEVELS}})
+    columns = ["Region", *(f"GPUs, {_level(level)}" for level in analysis.LEVELS), *(f"MW, {_level(level)}" for level in analysis.LEVELS)]
+    return _table(rows, columns, caption="Empty: no source states a figure (never zero).")
+
+
+def claims(as_of: AsOf = None) -> Table:
+    """Every claim: what it is about, the value with its qualifier, the source and the words that state it, whether it agrees."""
+    frame = load_claims(as_of)
+    publishers = load_sources()["publisher"]
+    agreement = checks.claim_checks(as_of).set_index("claim_id")["agrees"]
+    names = checks.tables_for_names(as_of, None)
+    rows, links = [], {}
+    for i, (claim_id, c) in enumerate(frame.iterrows()):
+        value = _value(c["value_text"] if pd.notna(c["value_text"]) else as_number(c["value"]), c["qualifier"], c["attribute"])
+        rows.append({"About": checks.subject_name(c["subject_id"], names), "What": _attribute(c["attribute"]), "Value": value,
+                     "Source": publishers[c["source_id"]], "Words of the source": c["evidence"],
+                     "Agrees with the resolved value": yes_no(agreement.get(claim_id)) or "not checked"})
+        links[(i, "Source")] = source_link(c["source_id"])
+    columns = ["About", "What", "Value", "Source", "Words of the source", "Agrees with the resolved value"]
+    return _table(rows, columns, links, [f"claim-{i}" for i in frame.index])
+
+
+def events() -> Table:
+    """Every event, numbered as on the timeline chart, with the totals on its day."""
+    frame = analysis.events()
+    rows = [{"#": str(n), "Date": day(e["date"]), "Event": e["event"], "Equity, $m": millions(e["equity_usd"]),
+             "Debt, $m": millions(e["debt_usd"]), **{f"GPUs, {_level(level)}": count(e[f"gpus_{level}"]) for level in analysis.LEVELS}}
+            for n, (_, e) in enumerate(frame.iterrows(), start=1)]
+    return _table(rows, ["#", "Date", "Event", "Equity, $m", "Debt, $m", *(f"GPUs, {_level(level)}" for level in analysis.LEVELS)])
+
+
+def source_checks(source_id: str, as_of: AsOf = None) -> Table:
+    """One source's claims beside the other sources, largest gap first."""
+    frame = checks.source_checks(source_id, as_of)
+    publishers = load_sources()["publisher"]
+    rows, links = [], {}
+    for i, (_, c) in enumerate(frame.iterrows()):
+        gap = "" if pd.isna(c["gap"]) else (f"{c['gap']:+.0%}" if c["gap_unit"] == "%" else f"{c['gap']:.0f} day{'' if c['gap'] == 1 else 's'}")
+        rows.append({"About": c["subject_name"], "What": _attribute(c["attribute"]),
+                     "Claimed": _value(c["claimed_value"], c["claimed_qualifier"], c["attribute"]),
+                     "Other source says": _value(c["compared_value"], None, c["attribute"]),
+                     "Other source": publishers.get(c["compared_source_id"], "") if c["compared_source_id"] else c["compared_kind"],
+                     "Kind": c["compared_kind"], "Agrees": yes_no(c["agrees"]), "Gap": gap})
+        if c["compared_source_id"]:
+            links[(i, "Other source")] = source_link(c["compared_source_id"])
+    return _table(rows, ["About", "What", "Claimed", "Other source says", "Other source", "Kind", "Agrees", "Gap"], links)
+
+
+def conflicts(as_of: AsOf = None) -> Table:
+    """Every claim that disagrees with the resolved value, and why."""
+    frame = checks.conflicts(as_of)
+    publishers = load_sources()["publisher"]
+    rows, links = [], {}
+    for i, (_, c) in enumerate(frame.iterrows()):
+        rows.append({"About": c["subject_name"], "What": _attribute(c["attribute"]),
+                     "Claimed": _value(c["claimed_value"], c["claimed_qualifier"], c["attribute"]),
+                     "By": publishers[c["source_id"]], "Resolved": _value(c["resolved_value"], None, c["attribute"]), "Why": c["reason"]})
+        links[(i, "By")] = source_link(c["source_id"])
+    return _table(rows, ["About", "What", "Claimed", "By", "Resolved", "Why"], links)
+
+
+def implied_cost(cost_per_gpu_usd: tuple[float, float], as_of: AsOf = None) -> Table:
+    """Planned GPUs times an assumed cost, against equity and equity with debt; empty where a region has no figure."""
+    low_cost, high_cost = cost_per_gpu_usd
+    gpus = analysis.gpus_by_region(as_of)
+    equity, debt = analysis.capital_raised(as_of), analysis.debt_raised(as_of)
+    rows = []
+    for region, g in [*gpus.iterrows(), ("All regions", gpus.sum(min_count=1))]:
+        low = None if pd.isna(g["stated"]) else float(g["stated"]) * low_cost
+        high = None if pd.isna(g["with_up_to"]) else float(g["with_up_to"]) * high_cost
+        rows.append({"Region": region, "GPUs stated": count(g["stated"]), "GPUs with up to": count(g["with_up_to"]),
+                     "Implied cost, low, $m": millions(low), "Implied cost, high, $m": millions(high),
+                     "Times equity": _times(low, high, equity), "Times equity and debt": _times(low, high, equity + debt)})
+    return _table(rows, ["Region", "GPUs stated", "GPUs with up to", "Implied cost, low, $m", "Implied cost, high, $m",
+                         "Times equity", "Times equity and debt"])
+
+
+def contracts(as_of: AsOf = None) -> Table:
+    """Customer contracts whose value a source states: revenue over years, never capital."""
+    frame = load_deployments(as_of)
+    frame = frame[frame["contract_value_usd"].notna()]
+    rows = [{"Deployment": d["name"], "Customer": str(d["partners"]).split(";")[0], "Contract value, $m": millions(d["contract_value_usd"])}
+            for _, d in frame.iterrows()]
+    return _table(rows, ["Deployment", "Customer", "Contract value, $m"])
+
+
+def _times(low, high, money: int) -> str:
+    if low is None or high is None or not money:
+        return ""
+    return f"{low / money:.1f} to {high / money:.1f}"
+
+
+def _level(level: str) -> str:
+    return level.replace("_", " ")
+
+
+def _value(value, qualifier: str | None = None, attribute: str = "") -> str:
+    """A claimed or resolved value as a reader expects it: money in $m, a year plain, a date in the one format.
+
+    Examples:
+        >>> _value(1.5e9, "at_least", "amount_usd"), _value(2024, None, "founded_year"), _value("2025-08", None, "announced_date")
+        ('$1,500m (at least)', '2024', 'August 2025')
+    """
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    words = QUALIFIER_WORDS.get(qualifier or "exact", "")
+    if isinstance(value, (int, float)) and attribute.endswith("_usd"):
+        text = f"${float(value) / 1e6:,.0f}m"
+        return f"{text} ({words})" if words else text
+    if isinstance(value, (int, float)) and attribute.endswith("_year"):
+        return f"{value:.0f}"
+    if isinstance(value, (int, float)):
+        return count(value, qualifier)
+    if attribute == "announced_date" and value:
+        precision = {4: "year", 7: "month"}.get(len(value), "day")
+        return day(pd.Timestamp(value if precision == "day" else f"{value}-01"[:10] if precision == "month" else f"{value}-01-01"), precision)
+    return str(value)
+
+
+def _attribute(name: str) -> str:
+    """A reader's name for an attribute: 'amount_usd' is 'amount (US$)'.
+
+    Examples:
+        >>> _attribute("power_mw"), _attribute("gpu_count")
+        ('power (MW)', 'GPUs')
+    """
+    special = {"gpu_count": "GPUs", "programme_gpu_count": "programme GPUs", "announced_date": "date announced",
+               "lead_investors": "led by", "founded_year": "year founded"}
+    if name in special:
+        return special[name]
+    for suffix, unit in (("_usd", "US$"), ("_gbp", "£"), ("_mw", "MW"), ("_percent", "%")):
+        if name.endswith(suffix):
+            return f"{name[: -len(suffix)].replace('_', ' ')} ({unit})"
+    return name.replace("_", " ")
+
+
+def _e(value) -> str:
+    return html.escape(str(value), quote=True)
