@@ -151,10 +151,10 @@ def capacity_totals(as_of: AsOf = None, directory: Directory = None) -> pd.DataF
     def live(row_id) -> bool:
         return status[row_id] in COUNTED_STATUSES and pd.isna(replaced[row_id]) and pd.isna(same[row_id])
 
-    holder: dict[str, object] = {}  # row -> the counted row it sits in (None: top), or "paused:X"
+    holder: dict[str, object] = {}  # row -> the nearest counted row from it upwards, itself included (None: top), or "paused:X"
 
     def climb(start) -> object:
-        """The counted row that ``start``'s figure sits in, walking up iteratively."""
+        """The nearest counted row from ``start`` upwards (replacements followed, withdrawn rows passed), iteratively."""
         path, node = [], start
         while True:
             if pd.isna(node):
@@ -180,8 +180,8 @@ def capacity_totals(as_of: AsOf = None, directory: Directory = None) -> pd.DataF
                 break
             else:
                 node = part_of[node]
-        for visited in path:
-            holder.setdefault(visited, result) if visited != start else None
+        for visited in path:  # every row passed on the way resolves to the same place
+            holder[visited] = result
         return result
 
     inside = {row_id: climb(part_of[row_id]) for row_id in ids}
