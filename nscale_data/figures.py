@@ -1,12 +1,15 @@
 """Regenerating the figures and the notebooks' outputs: only what is stale, safely, in parallel.
 
-Design: the figures are rendered in this process, which already has pandas
-and matplotlib loaded; the notebooks run in a few warm kernels (one per job)
-that execute one notebook after another, with the namespace cleared between
-them, instead of a fresh kernel per notebook. Each target records the hash
-of its inputs (its data tables, the library code, the pinned environment
-and, for a notebook, its cells' code) in ``build/regenerate-state.json``; a
-target whose inputs and outputs are unchanged is skipped.
+Design: the notebooks run in a few warm kernels (one per job) that execute
+one notebook after another, with the namespace cleared between them, instead
+of a fresh kernel per notebook; the longest known notebook starts first. A
+figure whose notebook draws the same chart is saved from that notebook's
+kernel right after it, from the very figure the notebook drew, so each chart
+is computed once; any other figure is rendered in this process. Each target
+records the hash of its inputs (its data tables, the library code, the
+pinned environment and, for a notebook, its cells' code) and how long it
+took in ``build/regenerate-state.json``; a target whose inputs and outputs
+are unchanged is skipped.
 
 Every output is written to a temporary file and renamed into place, so an
 interrupted or failing run leaves the previous file as it was; the temporary
@@ -16,6 +19,7 @@ the run: no notebook starts after it and the running kernels are killed.
 
 from __future__ import annotations
 
+import functools
 import glob
 import hashlib
 import json
@@ -23,6 +27,7 @@ import math
 import os
 import queue
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -46,6 +51,7 @@ class Target:
     name: str
     tables: tuple[str, ...]
     chart: str | None = None  # name of the function in nscale_data.charts
+    notebook: str | None = None  # the notebook that draws this chart with its default arguments, and leaves it so
 
     @property
     def is_notebook(self) -> bool:
@@ -53,10 +59,10 @@ class Target:
 
 
 FIGURES = (
-    Target("capital-and-gpus", CHART_TABLES, "capital_and_gpus"),
-    Target("timeline", CHART_TABLES, "timeline"),
-    Target("article-vs-sources", TABLES, "article_vs_sources"),
-    Target("capex-vs-capital", CHART_TABLES, "capex_vs_capital"),
+    Target("capital-and-gpus", CHART_TABLES, "capital_and_gpus", "02-capital-and-gpus-by-region.ipynb"),
+    Target("timeline", CHART_TABLES, "timeline", "03-timeline.ipynb"),
+    Target("article-vs-sources", TABLES, "article_vs_sources", "04-article-vs-sources.ipynb"),
+    Target("capex-vs-capital", CHART_TABLES, "capex_vs_capital", "05-capital-against-cost.ipynb"),
 )
 # The tables each notebook shows; a notebook not listed here depends on every table.
 NOTEBOOK_TABLES = {
@@ -103,11 +109,12 @@ def build_all(
         with lock:
             outcomes.append(outcome)
             if outcome.status == "built":
-                state[_key(outcome.target)] = {"inputs": digest, "outputs": {str(p): _file_hash(p) for p in outputs}}
+                state[_key(outcome.target)] = {"inputs": digest, "outputs": {str(p): _file_hash(p) for p in outputs},
+                                               "seconds": round(outcome.seconds, 2)}
             line = f"{outcome.status:<11} {_key(outcome.target)} ({outcome.seconds:.1f}s)"
             report(line + (f"\n            {outcome.error}" if outcome.error else ""))
 
-    kernels = _Kernels(notebooks, timeout, finished)
+    kernels = _Kernels(notebooks, out, timeout, finished)
     paths = sorted(notebooks.glob("*.ipynb"))
     try:
         figure_outputs = [[out / f"{t.name}{suffix}" for suffix in (".svg", ".png", ".csv")] for t in figures]
@@ -137,12 +144,16 @@ def build_all(
                 report("The data is invalid; nothing was built.")
                 return 1
 
-        stale_notebooks = [item for item in stale if item[0].is_notebook]
-        _import_before_threads(charts=len(stale_notebooks) < len(stale), notebooks=bool(stale_notebooks))
-        kernels.start(stale_notebooks, min(max(1, jobs or os.cpu_count() or 1), len(stale_notebooks)))
-        for target, digest, outputs in (item for item in stale if not item[0].is_notebook):
+        jobs_for_kernels = _jobs(stale, state)
+        in_kernels = {id(item) for job in jobs_for_kernels for item in job}
+        here = [item for item in stale if id(item) not in in_kernels]
+        _import_before_threads(charts=bool(here), notebooks=bool(jobs_for_kernels))
+        kernels.start(jobs_for_kernels, min(max(1, jobs or os.cpu_count() or 1), len(jobs_for_kernels)))
+        for target, digest, outputs in here:
             finished(_build_figure(target, out), digest, outputs)
         kernels.join()
+        for target, digest, outputs in kernels.leftover:  # the kernel threads have ended: matplotlib is safe here
+            finished(_build_figure(target, out), digest, outputs)
     except KeyboardInterrupt:
         kernels.stop()
         built = sum(o.status == "built" for o in outcomes)
@@ -173,6 +184,19 @@ def remove_stale_temporaries(paths: Iterable[Path]) -> None:
                 pass  # not ours to remove after all; writing the output reports any real problem
 
 
+def _jobs(stale: list, state: dict) -> list[list]:
+    """The kernels' work: each stale notebook with the stale figures it draws, longest first by the last run's times."""
+    notebooks = {item[0].name: [item] for item in stale if item[0].is_notebook}
+    for item in stale:
+        if not item[0].is_notebook and item[0].notebook in notebooks:
+            notebooks[item[0].notebook].append(item)
+
+    def seconds(job: list) -> float:
+        return sum(state.get(_key(target), {}).get("seconds", 0) for target, _, _ in job)
+
+    return sorted(notebooks.values(), key=seconds, reverse=True)
+
+
 def _import_before_threads(charts: bool, notebooks: bool) -> None:
     """Finish the heavy imports in this thread before the kernel threads start.
 
@@ -180,9 +204,9 @@ def _import_before_threads(charts: bool, notebooks: bool) -> None:
     from a kernel thread would break the chart being drawn meanwhile.
     """
     if notebooks:
+        import jupyter_client.manager  # noqa: F401
         import jupyter_core.utils  # noqa: F401
-        import nbclient  # noqa: F401
-        import nbformat  # noqa: F401
+        _import_notebook_tools()
         from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
         try:
@@ -191,6 +215,26 @@ def _import_before_threads(charts: bool, notebooks: bool) -> None:
             pass  # each notebook then fails with this error, reported by name
     if charts:
         import nscale_data.charts  # noqa: F401
+
+
+def _import_notebook_tools() -> None:
+    """Import nbclient and nbformat, without rfc3987-syntax.
+
+    nbformat imports jsonschema, which imports rfc3987-syntax where it is
+    installed (Jupyter's event schemas want it), and that compiles some forty
+    grammars on import: two seconds before the first notebook could start.
+    nbformat never checks an IRI, so this process does without; a later
+    import of rfc3987_syntax works as usual.
+    """
+    blocked = "rfc3987_syntax" not in sys.modules
+    if blocked:
+        sys.modules["rfc3987_syntax"] = None  # an import of it raises ImportError, which jsonschema expects
+    try:
+        import nbclient  # noqa: F401
+        import nbformat  # noqa: F401
+    finally:
+        if blocked and sys.modules.get("rfc3987_syntax", ...) is None:
+            del sys.modules["rfc3987_syntax"]
 
 
 def _key(target: Target) -> str:
@@ -255,24 +299,27 @@ class atomic_write:
 class _Kernels:
     """Worker threads, each with one warm kernel, running notebooks one after another from a shared queue.
 
-    A kernel whose notebook failed (a cell error, a timeout, a crash) is shut
+    Each job is a notebook and the figures saved from its kernel after it. A
+    kernel whose notebook failed (a cell error, a timeout, a crash) is shut
     down and the next notebook gets a fresh one, so a notebook that hangs and
-    ignores the interrupt cannot hold up the ones after it. The threads are
+    ignores the interrupt cannot hold up the ones after it; its figures are
+    left in ``leftover``, to be rendered in this process. The threads are
     counted rather than joined: in Python 3.11 a Ctrl-C during ``join`` marks
     a running thread as finished.
     """
 
-    def __init__(self, directory: Path, timeout: float, finished: Callable[[Outcome, str, list[Path]], None]):
-        self.directory, self.timeout, self.finished = directory, timeout, finished
+    def __init__(self, directory: Path, out: Path, timeout: float, finished: Callable[[Outcome, str, list[Path]], None]):
+        self.directory, self.out, self.timeout, self.finished = directory, out, timeout, finished
         self.work: queue.Queue = queue.Queue()
+        self.leftover: list = []  # figures whose notebook failed
         self.stopping = threading.Event()
         self.lock = threading.Condition()  # guards what follows; notified as each thread ends
         self.running: set = set()  # the kernel managers of the kernels now alive
         self.wanted = self.started = self.ended = 0
 
-    def start(self, stale: list, count: int) -> None:
-        for item in stale:
-            self.work.put(item)
+    def start(self, jobs: list[list], count: int) -> None:
+        for job in jobs:
+            self.work.put(job)
         self.wanted = count
         for n in range(count):
             threading.Thread(target=self._work, name=f"kernel-{n}").start()
@@ -304,17 +351,17 @@ class _Kernels:
         try:
             while not self.stopping.is_set():
                 try:
-                    target, digest, outputs = self.work.get_nowait()
+                    (target, digest, outputs), *figures = self.work.get_nowait()
                 except queue.Empty:
                     return
                 start = time.perf_counter()
-                deadline = time.monotonic() + self.timeout
+                saved: list[tuple[Outcome, tuple]] = []
                 try:
                     if km is None:
                         km = _start_kernel(self.directory)
                         with self.lock:
                             self.running.add(km)
-                    outcome = _execute(km, self.directory, target, deadline, self.timeout)
+                    outcome, saved = _execute(km, self.directory, self.out, target, figures, self.timeout)
                 except Exception as exc:  # a kernel that cannot start fails this notebook, not the run
                     outcome = Outcome(target, "failed", time.perf_counter() - start, f"{type(exc).__name__}: {exc}")
                 if outcome.status == "failed" and km is not None:
@@ -322,6 +369,11 @@ class _Kernels:
                     km = None
                 if outcome.status == "built" or not self.stopping.is_set():
                     self.finished(outcome, digest, outputs)
+                for figure, (target, digest, outputs) in saved:
+                    self.finished(figure, digest, outputs)
+                if outcome.status == "failed":
+                    with self.lock:
+                        self.leftover += figures
         finally:
             if km is not None:
                 self._shutdown(km)
@@ -346,15 +398,19 @@ def _start_kernel(directory: Path):
     return km
 
 
-def _execute(km, directory: Path, target: Target, deadline: float, timeout: float) -> Outcome:
-    """Run one notebook top to bottom in a warm kernel (namespace cleared first) and save it.
+def _execute(km, directory: Path, out: Path, target: Target, figures: list, timeout: float) -> tuple[Outcome, list]:
+    """Run one notebook top to bottom in a warm kernel (namespace cleared first), save it, then its figures.
 
     Every wait on the kernel (its client connecting, the clearing, each cell)
-    ends at ``deadline``, ``timeout`` seconds after the notebook was taken.
+    ends ``timeout`` seconds after the notebook was taken; saving each figure
+    has ``timeout`` seconds of its own. Returns the notebook's outcome and,
+    if it was built, each figure's outcome with its item.
     """
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, DeadKernelError
+
+    deadline = time.monotonic() + timeout
 
     def remaining(cell=None) -> float:
         return max(0.01, deadline - time.monotonic())
@@ -366,26 +422,82 @@ def _execute(km, directory: Path, target: Target, deadline: float, timeout: floa
                             startup_timeout=math.ceil(remaining()), shell_timeout_interval=1,
                             resources={"metadata": {"path": str(directory.resolve())}})
     index = -1
+    saved = []
     try:
         with client.setup_kernel():
-            reset = nbformat.v4.new_code_cell("%reset -f")  # a cell, so the deadline applies to it too
-            client.wait_for_reply(client.kc.execute(reset.source, silent=True), reset)
-            info = client.wait_for_reply(client.kc.kernel_info(), reset)
+            hidden = nbformat.v4.new_code_cell()  # what the kernel runs besides the cells, within the deadline too
+
+            def run(code: str) -> str:
+                """Run ``code`` silently in the kernel; its error, or "" if it ran."""
+                reply = client.wait_for_reply(client.kc.execute(code, silent=True), hidden)
+                content = (reply or {}).get("content", {})
+                return "" if content.get("status") == "ok" else f"{content.get('ename')}: {content.get('evalue')}"
+
+            run("%reset -f")
+            info = client.wait_for_reply(client.kc.kernel_info(), hidden)
             nb.metadata["language_info"] = info["content"]["language_info"]  # as JupyterLab records it
+            if figures:
+                run(f"from nscale_data.figures import _record_charts; _record_charts({[f[0].chart for f in figures]!r})")
             for index, cell in enumerate(nb.cells):
                 client.execute_cell(cell, index)
+            built = Outcome(target, "built", time.perf_counter() - start)
+            for item in figures:
+                began, deadline = time.perf_counter(), time.monotonic() + timeout
+                base = str((out / item[0].name).resolve())
+                try:
+                    error = run(f"from nscale_data.figures import _save_chart; _save_chart({item[0].chart!r}, {base!r})")
+                except (DeadKernelError, TimeoutError, RuntimeError) as exc:
+                    error = _describe(exc)
+                saved.append((Outcome(item[0], "failed" if error else "built", time.perf_counter() - began, error), item))
     except (CellExecutionError, DeadKernelError, TimeoutError, RuntimeError) as exc:
         late = isinstance(exc, TimeoutError) or time.monotonic() >= deadline
         detail = f"Timeout: the notebook ran past {timeout:g}s" if late else _describe(exc)
         where = f"cell {index + 1}" if index >= 0 else "before cell 1"
-        return Outcome(target, "failed", time.perf_counter() - start, f"{where}: {detail}")
+        return Outcome(target, "failed", time.perf_counter() - start, f"{where}: {detail}"), []
     finally:
         if client.kc is not None:
             client.kc.stop_channels()
     normalise(nb)
     with atomic_write(path, "w") as handle:
         nbformat.write(nb, handle)
-    return Outcome(target, "built", time.perf_counter() - start)
+    return built, saved
+
+
+_DRAWN: dict[str, object] = {}  # in a kernel: the figure each recorded chart gave the notebook
+_CHARTS: dict[str, Callable] = {}  # in a kernel: each recorded chart function, unwrapped
+
+
+def _record_charts(names: list[str]) -> None:
+    """In a kernel, before a notebook: keep the figure each named chart returns when called with its default arguments."""
+    import inspect
+
+    from nscale_data import charts
+
+    _DRAWN.clear()
+    for name in names:
+        chart = _CHARTS.setdefault(name, getattr(charts, name))
+        signature = inspect.signature(chart)
+        defaults = {p.name: p.default for p in signature.parameters.values()}
+
+        def recording(*args, _chart=chart, _name=name, _signature=signature, _defaults=defaults, **kwargs):
+            fig = _chart(*args, **kwargs)
+            called = _signature.bind(*args, **kwargs)
+            called.apply_defaults()
+            if dict(called.arguments) == _defaults:
+                _DRAWN[_name] = fig
+            return fig
+
+        setattr(charts, name, functools.wraps(chart)(recording))
+
+
+def _save_chart(name: str, base: str) -> None:
+    """In a kernel, after the notebook: save the figure it drew with chart ``name`` (or draw it now), and unwrap the chart."""
+    from nscale_data import charts
+
+    chart = _CHARTS.pop(name, None) or getattr(charts, name)
+    setattr(charts, name, chart)
+    fig = _DRAWN.pop(name, None)
+    save_figure(chart() if fig is None else fig, Path(base))
 
 
 def _describe(exc: Exception) -> str:

@@ -12,7 +12,7 @@ import io
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nscale_data.errors import Problem, excerpt
@@ -29,11 +29,12 @@ MAX_CELL = 100_000  # characters in one cell
 
 @dataclass
 class Table:
-    """The typed rows of one CSV file; ``lines[i]`` is where row ``i`` starts."""
+    """The typed rows of one CSV file; ``lines[i]`` is where row ``i`` starts; ``columns`` the same values by column."""
 
     resource: Resource
     rows: list[dict]
     lines: list[int]
+    columns: dict[str, list] = field(default_factory=dict)
 
     @property
     def file(self) -> str:
@@ -63,29 +64,42 @@ def read_table(directory: Path, resource: Resource, problems: list[Problem]) -> 
     if len(problems) > found:
         return Table(resource, [], [])
 
-    rows, lines = [], []
-    seen: dict[str, dict[str, int]] = {f.name: {} for f in resource.fields if f.unique}
-    position = {name: header.index(name) for name in resource.field_names}
-    for line, cells in records[1:]:
-        if len(cells) != len(header):
-            problems.append(Problem(file, line, None, f"has {len(cells)} cells, the header has {len(header)}"))
-            continue
-        row = {}
-        for f in resource.fields:
-            text = cells[position[f.name]]
-            value, message = _convert(f, text)
-            if message is None and f.unique and value is not None:
-                first = seen[f.name].setdefault(value, line)
-                if first != line:
-                    message = f"duplicate value {excerpt(text)} (first on line {first})"
-            if message:
-                problems.append(Problem(file, line, f.name, message))
-            row[f.name] = value
-        rows.append(row)
-        lines.append(line)
+    width = len(header)
+    body = [cells for _, cells in records[1:]]
+    lines = [line for line, _ in records[1:]]
+    if any(len(cells) != width for cells in body):
+        for line, cells in records[1:]:
+            if len(cells) != width:
+                problems.append(Problem(file, line, None, f"has {len(cells)} cells, the header has {width}"))
+        lines = [line for line, cells in records[1:] if len(cells) == width]
+        body = [cells for cells in body if len(cells) == width]
+    by_position = list(zip(*body)) or [()] * width
+    columns = {f.name: _column(f, by_position[header.index(f.name)], lines, file, problems) for f in resource.fields}
     if len(problems) > found:
         return Table(resource, [], [])
-    return Table(resource, rows, lines)
+    rows = [dict(zip(columns, values)) for values in zip(*columns.values())]
+    return Table(resource, rows, lines, columns)
+
+
+def _column(f: Field, texts: tuple[str, ...], lines: list[int], file: str, problems: list[Problem]) -> list:
+    """The typed values of one column's cells, appending a problem for each bad or duplicate cell.
+
+    Each distinct cell is converted once: a column of dates or qualifiers
+    costs a dictionary look-up per row.
+    """
+    converted = {text: _convert(f, text) for text in set(texts)}
+    values = list(map({text: value for text, (value, _) in converted.items()}.__getitem__, texts))
+    if any(message for _, message in converted.values()):
+        for line, text in zip(lines, texts):
+            if converted[text][1]:
+                problems.append(Problem(file, line, f.name, converted[text][1]))
+    present = [value for value in values if value is not None] if f.unique else []
+    if len(set(present)) < len(present):
+        first: dict[object, int] = {}
+        for line, text, value in zip(lines, texts, values):
+            if value is not None and first.setdefault(value, line) != line:
+                problems.append(Problem(file, line, f.name, f"duplicate value {excerpt(text)} (first on line {first[value]})"))
+    return values
 
 
 def _records(directory: Path, file: str, problems: list[Problem]) -> list[tuple[int, list[str]]]:
@@ -107,6 +121,23 @@ def _records(directory: Path, file: str, problems: list[Problem]) -> list[tuple[
         problems.append(Problem(file, line, None, f"is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"))
         return []
     csv.field_size_limit(MAX_CELL)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error:
+        rows = None  # the line-by-line reading below says where
+    if rows is not None and len(rows) == sum(1 for _ in io.StringIO(text, newline="")):
+        records = [(number, cells) for number, cells in enumerate(rows, start=1) if cells and any(cells)]  # one line each
+    else:
+        records = _records_by_line(file, text, problems)
+        if records is None:
+            return []
+    if not records:
+        problems.append(Problem(file, None, None, "file is empty; it needs at least a header row"))
+    return records
+
+
+def _records_by_line(file: str, text: str, problems: list[Problem]) -> list[tuple[int, list[str]]] | None:
+    """Records with the line each starts on, where a cell spans lines; None (and a problem) for broken CSV."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records = []
     start = 1
@@ -117,9 +148,7 @@ def _records(directory: Path, file: str, problems: list[Problem]) -> list[tuple[
             start = reader.line_num + 1
     except csv.Error as exc:
         problems.append(Problem(file, start, None, f"broken CSV ({excerpt(exc, 80)}); check the quotes on this row"))
-        return []
-    if not records:
-        problems.append(Problem(file, None, None, "file is empty; it needs at least a header row"))
+        return None
     return records
 
 

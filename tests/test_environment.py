@@ -43,3 +43,10 @@ def test_every_direct_dependency_is_pinned_in_both():
     lock, conda = _lock(), _conda()
     assert names <= set(lock), names - set(lock)
     assert names <= set(conda), names - set(conda)
+
+
+def test_make_installs_the_locked_uv_and_syncs_the_lock():
+    makefile = (REPO / "Makefile").read_text()
+    assert re.fullmatch(r"[0-9.]+", _lock().get("uv", "")), "requirements.lock pins uv for the bootstrap"
+    assert "grep '^uv==' requirements.lock" in makefile
+    assert "pip sync" in makefile and "requirements.lock" in makefile
