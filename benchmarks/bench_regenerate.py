@@ -62,11 +62,18 @@ def main() -> int:
         notebooks = sorted((work / "notebooks").glob("*.ipynb"))
         naive = [str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute", "--output-dir", "naive"]
 
-        full = median_of(args.runs, figures + ["--force"], work)
+        # Each pair measured one after the other, run after run, so that a machine slowing down mid-run slows both.
+        fulls, baselines = [], []
+        for _ in range(args.runs):
+            fulls.append(timed(figures + ["--force"], work))
+            baselines.append(sum(timed(naive + [str(nb)], work) for nb in notebooks))
+        full, baseline = statistics.median(fulls), statistics.median(baselines)
         noop = median_of(args.runs, figures, work)
-        baseline = statistics.median(sum(timed(naive + [str(nb)], work) for nb in notebooks) for _ in range(args.runs))
-        load = median_of(args.runs * 2, [python, "-c", "import nscale_data; nscale_data.load_claims()"], work)
-        pandas = median_of(args.runs * 2, [python, "-c", "import pandas"], work)
+        loads, imports = [], []
+        for _ in range(args.runs * 2):
+            loads.append(timed([python, "-c", "import nscale_data; nscale_data.load_claims()"], work))
+            imports.append(timed([python, "-c", "import pandas"], work))
+        load, pandas = statistics.median(loads), statistics.median(imports)
 
         # Where the time goes: one more full rebuild, as it reports itself, and what it pays before any notebook.
         start = time.perf_counter()

@@ -98,8 +98,6 @@ def build_all(
     Ctrl-C stops the run: no notebook starts after it, the running kernels
     are killed, what was built is kept, and it returns 130 after one line.
     """
-    from nscale_data.dataset import validate
-
     start = time.perf_counter()
     state: dict = {}
     outcomes: list[Outcome] = []
@@ -137,6 +135,8 @@ def build_all(
                 stale.append((target, digest, outputs))
 
         if stale:
+            from nscale_data.dataset import validate  # pandas: only when there is something to build
+
             problems = validate()
             if problems:
                 for problem in problems:

@@ -122,3 +122,27 @@ def test_printed_text_split_across_stream_messages_is_stored_as_one_output():
                            nbformat.v4.new_output("stream", name="stderr", text="!\n")]
     figures.normalise(nb)
     assert [(o.name, o.text) for o in nb.cells[0].outputs] == [("stdout", "1\n2\n"), ("stderr", "!\n")]
+
+
+def test_a_figure_is_saved_from_the_kernel_of_the_notebook_that_draws_it(tmp_path):
+    """The very figure the notebook drew is saved: a chart is computed once per rebuild."""
+    write_notebook(tmp_path, "capex.ipynb", "from nscale_data import charts\nfig = charts.capex_vs_capital()",
+                   "fig.data = fig.data.head(1)  # marks the notebook's figure")
+    target = Target("capex", FIGURES[0].tables, "capex_vs_capital", "capex.ipynb")
+    code, lines = _build(tmp_path, figures=(target,))
+    assert code == 0, lines
+    assert [line.split()[:3] for line in lines[:2]] == [["built", "notebook", "capex.ipynb"], ["built", "figure", "capex"]]
+    assert len((tmp_path / "figures" / "capex.csv").read_text().splitlines()) == 2  # a header and the marked row
+    assert (tmp_path / "figures" / "capex.svg").exists() and (tmp_path / "figures" / "capex.png").exists()
+
+
+def test_a_figure_whose_notebook_fails_is_still_built(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    monkeypatch.setattr(charts, "blank", Figure, raising=False)  # exists in this process only, not in a kernel
+    write_notebook(tmp_path, "bad.ipynb", "1 / 0")
+    code, lines = _build(tmp_path, figures=(Target("blank", FIGURES[0].tables, "blank", "bad.ipynb"),))
+    assert code == 1
+    assert any(line.startswith("failed      notebook bad.ipynb") for line in lines)
+    assert any(line.startswith("built       figure blank") for line in lines)
+    assert (tmp_path / "figures" / "blank.png").exists()
