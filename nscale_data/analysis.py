@@ -486,8 +486,10 @@ def events(directory: Directory = None) -> pd.DataFrame:
     table["date"] = pd.to_datetime(table["date"]).astype("datetime64[s]")
     table = table.sort_values(["date", "kind", "event"], ignore_index=True)
     totals = {}
+    names = regions(directory)
     for day in table["date"].unique():
-        by_gpus, by_mw = gpus_by_region(day, directory), mw_by_region(day, directory)
+        counted = capacity_totals(day, directory)  # once per day, for GPUs and megawatts alike
+        by_gpus, by_mw = _by_region(counted, "gpus", names), _by_region(counted, "mw", names)
         totals[day] = {"equity_usd": capital_raised(day, directory), "debt_usd": debt_raised(day, directory),
                        **{f"gpus_{level}": _plain_number(_sum(by_gpus[level])) for level in LEVELS},
                        **{f"mw_{level}": _plain_number(_sum(by_mw[level])) for level in LEVELS}}
