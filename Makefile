@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed-stamp
 # compiles pandas and Jupyter anew. Write it even where PYTHONDONTWRITEBYTECODE is set.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: figures test lab report bench lock clean
+.PHONY: figures test screenshots lab report bench lock clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ figures: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The browser test, writing a screenshot of every report page at both widths to build/report-screenshots.
+screenshots: $(STAMP)
+	NSCALE_SCREENSHOTS=1 $(BIN)/python -m pytest -p no:xdist tests/test_report_browser.py
 
 # JupyterLab refuses to run as root (as in a container) unless told it may.
 lab: $(STAMP)

@@ -13,34 +13,40 @@ Load the tables, then ask the questions analysts ask:
 Charts live in ``nscale_data.charts`` and import matplotlib only when used.
 """
 
-from nscale_data.analysis import (
-    LEVELS,
-    capacity_totals,
-    capital_raised,
-    capital_table,
-    debt_raised,
-    events,
-    gpu_totals,
-    gpus_by_region,
-    mw_by_region,
-    regions_named,
-    rounds_counted,
-    summary,
-    worldwide,
-)
-from nscale_data.checks import claim_checks, conflicts, source_checks
-from nscale_data.dataset import (
-    dataset_as_of,
-    latest_source_date,
-    load_claims,
-    load_debt_facilities,
-    load_deployments,
-    load_funding_rounds,
-    load_sources,
-    validate,
-)
-from nscale_data import tables
-from nscale_data.errors import DatasetError, Problem
+# Names are imported on first use (PEP 562), so a command that needs no table, such as a
+# no-op `nscale-data figures`, does not pay for importing pandas.
+_EXPORTS = {
+    "analysis": [
+        "LEVELS", "capacity_totals", "capital_raised", "capital_table", "debt_raised", "events",
+        "gpu_totals", "gpus_by_region", "mw_by_region", "regions_named", "rounds_counted",
+        "summary", "worldwide",
+    ],
+    "checks": ["claim_checks", "conflicts", "source_checks"],
+    "dataset": [
+        "dataset_as_of", "latest_source_date", "load_claims", "load_debt_facilities",
+        "load_deployments", "load_funding_rounds", "load_sources",
+    ],
+    "validation": ["validate"],
+    "errors": ["DatasetError", "Problem"],
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+
+def __getattr__(name: str):
+    import importlib
+
+    if name == "tables":
+        return importlib.import_module("nscale_data.tables")
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module 'nscale_data' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"nscale_data.{_MODULE_OF[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "LEVELS",

@@ -40,6 +40,7 @@ from nscale_data.dataset import (
     load_funding_rounds,
     load_sources,
     period_end,
+    row_dicts,
 )
 from nscale_data.rules import COMPANY, GLOBAL, TEXT_ATTRIBUTES
 
@@ -145,6 +146,8 @@ def capacity_totals(as_of: AsOf = None, directory: Directory = None) -> pd.DataF
     """
     d = load_deployments(as_of, directory)
     ids = list(d.index)
+    needed = ["gpu_count", "gpu_count_qualifier", "power_mw", "power_mw_qualifier", "status", "region", "same_gpus_as", "superseded_by"]
+    rows = row_dicts(d, needed)  # plain dicts, built once
     part_of, replaced, same = d["part_of"].to_dict(), d["superseded_by"].to_dict(), d["same_gpus_as"].to_dict()
     status = d["status"].astype(str).to_dict()
 
@@ -200,20 +203,20 @@ def capacity_totals(as_of: AsOf = None, directory: Directory = None) -> pd.DataF
         gross = {}  # the row's figure with all its parts, whatever their status, at the widest level
         for row_id in order:
             parts = [gross[c] for c in raw_children.get(row_id, []) if pd.isna(replaced[c])]
-            gross[row_id] = _larger(_own(d, row_id, figure, qualifier, "with_up_to"), _sum(parts))
+            gross[row_id] = _larger(_own(rows[row_id], figure, qualifier, "with_up_to"), _sum(parts))
         for level in LEVELS:
             total = {}
             for row_id in order:
                 gone = _sum(gross[c] for c in raw_children.get(row_id, [])
                             if status[c] not in COUNTED_STATUSES and pd.isna(replaced[c]) and pd.isna(same[c])) or 0
-                own = _own(d, row_id, figure, qualifier, level)
+                own = _own(rows[row_id], figure, qualifier, level)
                 own = None if own is None else max(own - gone, 0)
                 total[row_id] = _larger(own, _sum(total[c] for c in children.get(row_id, [])))
             result[f"{measure}_{level}"] = pd.array([total[i] for i in ids], dtype="Float64" if measure == "mw" else "Int64")
         levels = [f"{measure}_{level}" for level in LEVELS]
         for lower, upper in zip(levels[::-1][1:], levels[::-1]):  # keep the levels cumulative
             result[lower] = result[lower].where(result[lower].isna() | result[upper].isna() | (result[lower] <= result[upper]), result[upper])
-    counted = [_how_counted(i, d, inside[i], live(i)) for i in ids]
+    counted = [_how_counted(rows[i], rows, inside[i], live(i)) for i in ids]
     left_out = pd.Series([not (c in ("region", "worldwide") or c.startswith("part of ")) for c in counted], index=result.index)
     result.loc[left_out, [c for c in result.columns]] = pd.NA  # a row left out counts nothing, not its old figure
     result["low"], result["high"] = result["gpus_stated"], result["gpus_with_up_to"]
@@ -238,13 +241,13 @@ def _bottom_up(ids: list[str], part_of: dict, inside: dict) -> list[str]:
     return sorted(ids, key=lambda i: -depth[i])
 
 
-def _own(d: pd.DataFrame, row_id: str, figure: str, qualifier: str, level: str) -> int | float | None:
+def _own(row: dict, figure: str, qualifier: str, level: str) -> int | float | None:
     """The row's own figure if it counts at ``level`` (a letter of intent counts at most as a target)."""
-    value = d.at[row_id, figure]
-    if pd.isna(value):
+    value = row[figure]
+    if _missing(value):
         return None
-    how = d.at[row_id, qualifier]
-    if d.at[row_id, "status"] == "letter_of_intent" and how in STATED:
+    how = row[qualifier]
+    if row["status"] == "letter_of_intent" and how in STATED:
         how = "target"
     if how not in COUNTED_AT[level]:
         return None
@@ -253,18 +256,22 @@ def _own(d: pd.DataFrame, row_id: str, figure: str, qualifier: str, level: str) 
 
 def _sum(values) -> int | float | None:
     """The sum of the values that are figures; None if none is."""
-    figures = [v for v in values if v is not None and not pd.isna(v)]
+    figures = [v for v in values if not _missing(v)]
     return sum(figures) if figures else None
 
 
+def _missing(value) -> bool:
+    """Whether a cell holds no figure (None, <NA> or NaN), without pandas' per-call overhead."""
+    return value is None or value is pd.NA or value != value
+
+
 def _larger(a, b):
-    if a is None or pd.isna(a):
-        return None if b is None or pd.isna(b) else b
-    return a if b is None or pd.isna(b) else max(a, b)
+    if _missing(a):
+        return None if _missing(b) else b
+    return a if _missing(b) else max(a, b)
 
 
-def _how_counted(row_id: str, d: pd.DataFrame, holder: object, live: bool) -> str:
-    row = d.loc[row_id]
+def _how_counted(row: dict, rows: dict[str, dict], holder: object, live: bool) -> str:
     if pd.notna(row["same_gpus_as"]):
         return f"same GPUs as {row['same_gpus_as']}"
     if pd.notna(row["superseded_by"]):
@@ -273,7 +280,7 @@ def _how_counted(row_id: str, d: pd.DataFrame, holder: object, live: bool) -> st
         return str(row["status"])
     if isinstance(holder, str) and holder.startswith("paused:"):
         return f"inside paused {holder.split(':', 1)[1]}"
-    if isinstance(holder, str) and d.at[holder, "region"] == row["region"]:
+    if isinstance(holder, str) and rows[holder]["region"] == row["region"]:
         return f"part of {holder}"
     return "worldwide" if row["region"] == GLOBAL else "region"
 
@@ -345,7 +352,10 @@ def worldwide(as_of: AsOf = None, directory: Directory = None) -> dict:
     none. ``roadmap`` is the largest worldwide plan with its own figure; it
     is ``stale`` when the regions' total *with targets* exceeds it.
     """
-    totals = capacity_totals(as_of, directory)
+    return _worldwide(capacity_totals(as_of, directory), as_of, directory)
+
+
+def _worldwide(totals: pd.DataFrame, as_of: AsOf, directory: Directory) -> dict:
     top = totals[totals["counted"].isin(["region", "worldwide"]) & totals["holder"].isna()]
     result = {level: _plain_number(_sum(top[f"gpus_{level}"])) for level in LEVELS}
     result["low"], result["high"] = result["stated"], result["with_up_to"]
@@ -419,7 +429,7 @@ def summary(as_of: AsOf = None, directory: Directory = None) -> dict:
         "equity_and_debt_usd": equity + debt,
         "accordions_not_counted_usd": sum(int(v) for v in facilities["accordion_usd"].dropna()),
         "gpus_by_region": by_region,
-        "gpus_worldwide": worldwide(as_of, directory),
+        "gpus_worldwide": _worldwide(totals, as_of, directory),
     }
 
 

@@ -23,6 +23,7 @@ from nscale_data.dataset import (
     load_funding_rounds,
     load_sources,
     period_end,
+    row_dicts,
 )
 from nscale_data.rules import COMPANY, TEXT_ATTRIBUTES
 
@@ -46,27 +47,32 @@ def claim_checks(as_of: AsOf = None, directory: Directory = None) -> pd.DataFram
         "debt_facilities": load_debt_facilities(as_of, directory),
         "deployments": load_deployments(as_of, directory),
     }
+    # Everything looked up per claim is built once, as plain dicts: one pass over the claims.
+    rows_by_id = {name: row_dicts(frame) for name, frame in tables.items()}
+    names = subject_names(tables)
+    columns = {name: set(frame.columns) for name, frame in tables.items()}
+    kinds = sources["kind"].astype(str).to_dict()
     reviewed = dataset_as_of(directory)
-    stated = {}  # (subject, attribute) -> [(value, source_id)], built once
-    for claim_id, claim in claims.iterrows():
+    published_by_source = period_end(sources["published_date"], sources["published_date_precision"]).clip(upper=reviewed).to_dict()
+    company_totals = _CompanyTotals(directory)
+    records = [{"claim_id": claim_id, **row} for claim_id, row in row_dicts(claims).items()]
+    stated = {}  # (subject, attribute) -> [(value, source_id)]
+    for claim in records:
         if pd.notna(claim["value"]):
             stated.setdefault((claim["subject_id"], claim["attribute"]), []).append((float(claim["value"]), claim["source_id"]))
     rows = []
-    for claim_id, claim in claims.iterrows():
-        published = None
-        if claim["subject_id"] == COMPANY:
-            published = min(period_end(sources.loc[[claim["source_id"]], "published_date"],
-                                       sources.loc[[claim["source_id"]], "published_date_precision"]).iloc[0], reviewed)
-        resolved = _resolve(claim, tables, stated, sources, published, directory)
+    for claim in records:
+        published = published_by_source[claim["source_id"]] if claim["subject_id"] == COMPANY else None
+        resolved = _resolve(claim, rows_by_id, columns, stated, kinds, published, company_totals)
         if resolved is None:
             continue
         value, qualifier, source_id = resolved
         agrees = _agrees(claim, value)
         rows.append(
             {
-                "claim_id": claim_id,
+                "claim_id": claim["claim_id"],
                 "subject": claim["subject_id"],
-                "subject_name": subject_name(claim["subject_id"], tables),
+                "subject_name": subject_name(claim["subject_id"], names),
                 "attribute": claim["attribute"],
                 "claimed_value": _plain(claim),
                 "claimed_qualifier": claim["qualifier"],
@@ -76,7 +82,7 @@ def claim_checks(as_of: AsOf = None, directory: Directory = None) -> pd.DataFram
                 "resolved_qualifier": qualifier,
                 "resolved_source_id": source_id,
                 "agrees": agrees,
-                "reason": "" if agrees else _reason(claim, value, published, directory),
+                "reason": "" if agrees else _reason(claim, value, published, company_totals),
             }
         )
     return pd.DataFrame(rows, columns=CHECK_COLUMNS)
@@ -86,11 +92,25 @@ CHECK_COLUMNS = [
     "claim_id", "subject", "subject_name", "attribute", "claimed_value", "claimed_qualifier", "source_id",
     "evidence", "resolved_value", "resolved_qualifier", "resolved_source_id", "agrees", "reason",
 ]
-# Claims about the company's total and what resolves them.
-COMPANY_TOTALS = {
-    "capital_raised_usd": lambda date, directory: capital_raised(date, directory),
-    "funding_raised_usd": lambda date, directory: capital_raised(date, directory) + debt_raised(date, directory),
-}
+# Claims about the company's total, and the totals they are checked against.
+COMPANY_TOTALS = ("capital_raised_usd", "funding_raised_usd")
+
+
+class _CompanyTotals:
+    """Equity, debt and the rounds counted at a date, computed once per date."""
+
+    def __init__(self, directory: Directory):
+        self.directory, self._seen = directory, {}
+
+    def at(self, date) -> tuple[int, int, pd.DataFrame]:
+        if date not in self._seen:
+            self._seen[date] = (capital_raised(date, self.directory), debt_raised(date, self.directory),
+                                rounds_counted(date, self.directory))
+        return self._seen[date]
+
+    def total(self, attribute: str, date) -> int:
+        equity, debt, _ = self.at(date)
+        return equity + debt if attribute == "funding_raised_usd" else equity
 
 
 def conflicts(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
@@ -107,64 +127,69 @@ def conflicts(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
     return checks.loc[~checks["agrees"].astype(bool)].drop(columns="agrees").reset_index(drop=True)
 
 
-def _plain(claim: pd.Series) -> object:
+def _plain(claim) -> object:
     return claim["value_text"] if claim["attribute"] in TEXT_ATTRIBUTES else as_number(claim["value"])
 
 
-def subject_name(subject: str, tables: dict[str, pd.DataFrame]) -> str:
-    """A reader's name for a claim's subject: rows by name, rounds by stage, several joined by ' + '."""
-    deployments, rounds, facilities = tables["deployments"], tables["funding_rounds"], tables["debt_facilities"]
-    names = []
-    for part in subject.split("+"):
-        if part in deployments.index:
-            names.append(deployments.at[part, "name"])
-        elif part in rounds.index:
-            names.append(round_name(rounds.at[part, "stage"], rounds.at[part, "instrument"]))
-        elif part in facilities.index:
-            names.append(facilities.at[part, "name"])
-        else:
-            names.append("Nscale" if part == COMPANY else part)
-    return " + ".join(names)
+def subject_names(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """A reader's name for every row id: deployments and facilities by name, rounds by stage."""
+    names = {COMPANY: "Nscale"}
+    rounds = tables["funding_rounds"]
+    names.update((i, round_name(stage, instrument)) for i, stage, instrument in zip(rounds.index, rounds["stage"], rounds["instrument"]))
+    for table in ("debt_facilities", "deployments"):
+        names.update(tables[table]["name"].to_dict())
+    return names
 
 
-def _resolve(claim, tables, stated, sources, published, directory) -> tuple[object, str, str | None] | None:
+def subject_name(subject: str, names: dict[str, str]) -> str:
+    """A reader's name for a claim's subject (``names`` from ``subject_names``), several joined by ' + '.
+
+        >>> subject_name("a+nscale", {"a": "Loughton", "nscale": "Nscale"})
+        'Loughton + Nscale'
+    """
+    return " + ".join(names.get(part, part) for part in subject.split("+"))
+
+
+QUALIFIER_COLUMNS = {"gpu_count": "gpu_count_qualifier", "power_mw": "power_mw_qualifier"}
+
+
+def _resolve(claim, rows_by_id, columns, stated, kinds, published, company_totals) -> tuple[object, str, str | None] | None:
     """(value, qualifier, source_id) the claim is checked against, or None if nothing resolves it."""
     subject, attribute = claim["subject_id"], claim["attribute"]
     if subject == COMPANY:
         if attribute not in COMPANY_TOTALS:
             return None
-        return COMPANY_TOTALS[attribute](published, directory), "sum", None
+        return company_totals.total(attribute, published), "sum", None
     parts = subject.split("+")
-    for frame in tables.values():
-        if not all(p in frame.index for p in parts) or attribute not in frame.columns:
+    for name, rows in rows_by_id.items():
+        if attribute not in columns[name] or not all(p in rows for p in parts):
             continue
-        values = frame.loc[parts, attribute]
+        values = [rows[p][attribute] for p in parts]
         if len(parts) > 1:
-            if attribute in TEXT_ATTRIBUTES or values.isna().any():
+            if attribute in TEXT_ATTRIBUTES or any(pd.isna(v) for v in values):
                 return None
             return as_number(sum(float(v) for v in values)), "sum", None
-        value = values.iloc[0]
+        row, value = rows[parts[0]], values[0]
         if attribute in TEXT_ATTRIBUTES:
             text = "" if pd.isna(value) else (value.strftime("%Y-%m-%d") if attribute == "announced_date" else str(value))
-            source = frame.at[parts[0], "status_source_id"] if attribute == "status" else frame.at[parts[0], "source_id"]
+            source = row["status_source_id"] if attribute == "status" else row["source_id"]
             return text, "exact", None if pd.isna(source) else source
         if pd.isna(value):
             return None
-        qualifiers = {"gpu_count": "gpu_count_qualifier", "power_mw": "power_mw_qualifier"}
-        qualifier = frame.at[parts[0], qualifiers[attribute]] if attribute in qualifiers else "exact"
-        return as_number(value), qualifier, _best_source(stated.get((subject, attribute), []), sources, float(value))
+        qualifier = row[QUALIFIER_COLUMNS[attribute]] if attribute in QUALIFIER_COLUMNS else "exact"
+        return as_number(value), qualifier, _best_source(stated.get((subject, attribute), []), kinds, float(value))
     return None
 
 
-def _best_source(candidates: list[tuple[float, str]], sources: pd.DataFrame, value: float) -> str | None:
+def _best_source(candidates: list[tuple[float, str]], kinds: dict[str, str], value: float) -> str | None:
     """The most primary source among the claims that state the resolved value."""
     same = [source for v, source in candidates if math.isclose(v, value)]
     if not same:
         return None
-    return min(same, key=lambda s: SOURCE_RANK[sources.at[s, "kind"]])
+    return min(same, key=lambda s: SOURCE_RANK[kinds[s]])
 
 
-def _agrees(claim: pd.Series, resolved: object) -> bool:
+def _agrees(claim, resolved: object) -> bool:
     attribute, qualifier = claim["attribute"], claim["qualifier"]
     if attribute in TEXT_ATTRIBUTES:
         stated = claim["value_text"]
@@ -187,19 +212,18 @@ def _figure_agrees(stated: float, qualifier: str, resolved: float) -> bool:
     return math.isclose(resolved, stated)
 
 
-def _reason(claim: pd.Series, resolved: object, published, directory: Directory) -> str:
+def _reason(claim, resolved: object, published, company_totals: _CompanyTotals) -> str:
     """Why a claim disagrees: a double count where one explains it, else the size of the gap."""
     if claim["attribute"] in TEXT_ATTRIBUTES:
         return {"announced_date": "a different date"}.get(claim["attribute"], "different names" if claim["attribute"] in NAME_LISTS else "a different value")
     stated, qualifier = float(claim["value"]), claim["qualifier"]
     if claim["subject_id"] == COMPANY and claim["attribute"] in COMPANY_TOTALS:
-        rounds = rounds_counted(published, directory)
+        _, debt, rounds = company_totals.at(published)
         folded = rounds[~rounds["counted"]]
         twice = sum(int(v) for v in folded["amount_usd"])
         names = " and the ".join(round_name(r["stage"], r["instrument"]) for _, r in folded.iterrows())
         holders = " and the ".join(dict.fromkeys(
             round_name(rounds.at[h, "stage"], rounds.at[h, "instrument"]) for h in folded["included_in"]))
-        debt = debt_raised(published, directory)
         if twice and _figure_agrees(stated, qualifier, resolved + twice):
             return f"counts the {names} twice: it is inside the {holders}"
         if claim["attribute"] == "capital_raised_usd" and debt and _figure_agrees(stated, qualifier, resolved + debt):
@@ -265,8 +289,9 @@ def source_checks(source_id: str, as_of: AsOf = None, directory: Directory = Non
             "reason": check["reason"] if compared else "",
         })
     checked = {row["claim_id"] for row in rows}
+    names = names_by_id(as_of, directory)
     for claim_id, claim in claims[(claims["source_id"] == source_id) & ~claims.index.isin(checked)].iterrows():
-        rows.append(_against_other_claims(claim_id, claim, others, kinds, tables_for_names(as_of, directory)))
+        rows.append(_against_other_claims(claim_id, claim, others, kinds, names))
     table = pd.DataFrame(rows, columns=SOURCE_CHECK_COLUMNS, dtype=object)
     table["gap"] = table["gap"].astype(float)
     order = table.assign(
@@ -277,20 +302,20 @@ def source_checks(source_id: str, as_of: AsOf = None, directory: Directory = Non
     return table.loc[order.index].reset_index(drop=True)
 
 
-def tables_for_names(as_of: AsOf, directory: Directory) -> dict[str, pd.DataFrame]:
-    """The tables a subject's name is looked up in."""
-    return {
+def names_by_id(as_of: AsOf, directory: Directory) -> dict[str, str]:
+    """A reader's name for every row id at ``as_of`` (see ``subject_names``)."""
+    return subject_names({
         "funding_rounds": load_funding_rounds(as_of, directory),
         "debt_facilities": load_debt_facilities(as_of, directory),
         "deployments": load_deployments(as_of, directory),
-    }
+    })
 
 
-def _against_other_claims(claim_id: str, claim: pd.Series, others: dict, kinds: dict, tables: dict) -> dict:
+def _against_other_claims(claim_id: str, claim: pd.Series, others: dict, kinds: dict, names: dict[str, str]) -> dict:
     """A claim with no value in the tables, beside the most primary other claim about the same thing, if any."""
     candidates = others.get((claim["subject_id"], claim["attribute"]), [])
     mine = _plain(claim)
-    row = {"claim_id": claim_id, "subject_name": subject_name(claim["subject_id"], tables), "attribute": claim["attribute"],
+    row = {"claim_id": claim_id, "subject_name": subject_name(claim["subject_id"], names), "attribute": claim["attribute"],
            "claimed_qualifier": claim["qualifier"], "claimed_value": mine, "evidence": claim["evidence"],
            "compared_value": None, "compared_source_id": None, "compared_kind": "no other source",
            "agrees": None, "gap": math.nan, "gap_unit": "", "reason": ""}

@@ -42,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check a data package directory (default: the packaged data)")
     validate.add_argument("directory", nargs="?", type=Path, help="directory holding datapackage.json and the CSV files")
+    validate.add_argument("--data", type=Path, help="the same directory, named as the other commands name it")
     validate.set_defaults(run=_validate)
 
     summary = commands.add_parser("summary", help="capital raised and planned GPUs by region")
@@ -85,8 +86,12 @@ def _date(text: str) -> str:
 
 
 def _validate(args) -> int:
-    from nscale_data.dataset import validate
+    from nscale_data.validation import validate
 
+    if args.directory and args.data and args.directory != args.data:
+        print(f"nscale-data validate: two directories given ({args.directory} and --data {args.data}); give one", file=sys.stderr)
+        return 2
+    args.directory = args.directory or args.data
     problems = validate(args.directory)
     for problem in problems:
         print(problem)

@@ -11,41 +11,24 @@ fold-in or a replacement announced later is undone.
 from __future__ import annotations
 
 import datetime as dt
-import gc
-import os
-from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
 from nscale_data import rules
-from nscale_data.errors import DatasetError, DateAfterReview, Problem
-from nscale_data.reading import Table, read_table
-from nscale_data.schema import PACKAGE_FILE, PACKAGED_DATA, Package, Resource, check_against, read_package
+from nscale_data.errors import DateAfterReview
+from nscale_data.reading import Table
+from nscale_data.schema import PACKAGED_DATA, Package, Resource
+from nscale_data.validation import Directory, _checked, _fingerprint, validate  # noqa: F401 (validate re-exported)
 
 AsOf = str | dt.date | pd.Timestamp | None
-Directory = str | Path | None
 DATE_COLUMNS = {
     "sources": ("published_date", "published_date_precision"),
     "funding_rounds": ("announced_date", "announced_date_precision"),
     "debt_facilities": ("announced_date", "announced_date_precision"),
     "deployments": ("announced_date", "announced_date_precision"),
 }
-
-
-def validate(directory: Directory = None) -> list[Problem]:
-    """Every problem in the data package in ``directory`` (default: the packaged data).
-
-    Examples:
-        >>> validate()
-        []
-    """
-    try:
-        _checked(*_fingerprint(directory))
-    except DatasetError as exc:
-        return exc.problems
-    return []
 
 
 def dataset_as_of(directory: Directory = None) -> pd.Timestamp:
@@ -201,6 +184,19 @@ def period_end(dates: pd.Series, precision: pd.Series) -> pd.Series:
     return ends
 
 
+def row_dicts(frame: pd.DataFrame, columns: list[str] | None = None) -> dict[object, dict]:
+    """Each row as a plain dict keyed by its index, for loops that look values up row by row.
+
+    Much faster than ``DataFrame.to_dict("index")``: values are converted column by column.
+
+        >>> row_dicts(pd.DataFrame({"a": [1, 2]}, index=["x", "y"]))
+        {'x': {'a': 1}, 'y': {'a': 2}}
+    """
+    columns = list(frame.columns) if columns is None else columns
+    values = zip(*(frame[c].tolist() for c in columns)) if columns else ((),) * len(frame)
+    return {key: dict(zip(columns, row)) for key, row in zip(frame.index.tolist(), values)}
+
+
 def _timestamp(as_of: AsOf) -> pd.Timestamp:
     try:
         stamp = pd.Timestamp(as_of)
@@ -209,65 +205,6 @@ def _timestamp(as_of: AsOf) -> pd.Timestamp:
     if pd.isna(stamp):
         raise ValueError(f"as_of must be a date such as '2025-10-03', not {as_of!r}")
     return stamp.normalize()
-
-
-def _fingerprint(directory: Directory) -> tuple[Path, tuple]:
-    """The directory and the size and modification time of its files, so edits reload."""
-    path = Path(os.path.realpath(directory)) if directory is not None else PACKAGED_DATA
-    try:
-        stamp = tuple(sorted((f.name, *_stat(f)) for f in path.iterdir()))
-    except OSError:
-        stamp = ()
-    return path, stamp
-
-
-def _stat(path: Path) -> tuple[int, int, int]:
-    """Modification time, size and kind of a file, following a link where it can (a broken link is stamped as itself)."""
-    try:
-        info = path.stat()
-    except (OSError, RuntimeError):
-        info = path.lstat()
-    return info.st_mtime_ns, info.st_size, info.st_mode
-
-
-@lru_cache(maxsize=8)
-def _checked(directory: Path, _stamp: tuple) -> tuple[Package, dict[str, Table]]:
-    """The package's tables, read and checked by every rule; raises one ``DatasetError`` listing every problem."""
-    if not directory.is_dir():
-        raise DatasetError([Problem(str(directory), None, None, "is not a directory")])
-    package = read_package(directory)
-    if directory != PACKAGED_DATA:
-        check_against(package, read_package(PACKAGED_DATA))
-    problems: list[Problem] = []
-    with _collector_paused():
-        tables = {name: read_table(directory, resource, problems) for name, resource in package.resources.items()}
-        if not problems:
-            rules.check(tables, dt.date.fromisoformat(package.as_of), problems)
-    if problems:
-        raise DatasetError(problems)
-    latest = rules.latest_source(tables)
-    if latest is not None and latest.isoformat() != package.latest_source:
-        problems.append(Problem(PACKAGE_FILE, None, "latest_source", f"must be {latest} (the latest published_date in sources.csv), not {package.latest_source}"))
-    if problems:
-        raise DatasetError(problems)
-    return package, tables
-
-
-@contextmanager
-def _collector_paused():
-    """Pause Python's cycle collector while the tables are read and checked.
-
-    Reading makes a few objects per cell and no reference cycles; left on,
-    the collector would scan them again and again as they pile up, a cost
-    that grows faster than the rows.
-    """
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 @lru_cache(maxsize=8)

@@ -7,6 +7,7 @@ the claim's value in one of these forms.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -26,6 +27,15 @@ _SCALES = {
 _SCALE = "|".join(sorted(_SCALES, key=len, reverse=True))
 
 
+@functools.lru_cache(maxsize=None)
+def _number_pattern(language: str) -> tuple[re.Pattern, re.Pattern, str]:
+    """The compiled number pattern of a language, its thousands separator and its decimal mark."""
+    thousands, decimal = _SEPARATED.get(language, _SEPARATED["en"])
+    number = rf"\d{{1,3}}(?:{thousands}\d{{3}})+(?:{decimal}\d+)?|\d+(?:{decimal}\d+)?"
+    pattern = re.compile(rf"(?<![\w.,])({number})(?!\d)(?:\s?({_SCALE})(?![a-zà-ÿ]))?", re.IGNORECASE)
+    return pattern, re.compile(thousands), decimal.strip("\\")
+
+
 def numbers_stated(text: str, language: str) -> list[float]:
     """Every number written in ``text``, with any scale word applied.
 
@@ -37,12 +47,10 @@ def numbers_stated(text: str, language: str) -> list[float]:
         >>> numbers_stated("£500mn, 1.2GW, 1.35 gigawatts", "en")
         [500000000.0, 1200.0, 1350.0]
     """
-    thousands, decimal = _SEPARATED.get(language, _SEPARATED["en"])
-    number = rf"\d{{1,3}}(?:{thousands}\d{{3}})+(?:{decimal}\d+)?|\d+(?:{decimal}\d+)?"
-    pattern = re.compile(rf"(?<![\w.,])({number})(?!\d)(?:\s?({_SCALE})(?![a-zà-ÿ]))?", re.IGNORECASE)
+    pattern, thousands, decimal = _number_pattern(language)
     found = []
     for match in pattern.finditer(text):
-        digits = re.sub(thousands, "", match.group(1)).replace(decimal.strip("\\"), ".")
+        digits = thousands.sub("", match.group(1)).replace(decimal, ".")
         scale = _SCALES[match.group(2).lower()] if match.group(2) else 1.0
         found.append(float(digits) * scale)
     return found

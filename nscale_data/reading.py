@@ -125,7 +125,7 @@ def _records(directory: Path, file: str, problems: list[Problem]) -> list[tuple[
         rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error:
         rows = None  # the line-by-line reading below says where
-    if rows is not None and len(rows) == sum(1 for _ in io.StringIO(text, newline="")):
+    if rows is not None and len(rows) == _line_count(text):
         records = [(number, cells) for number, cells in enumerate(rows, start=1) if cells and any(cells)]  # one line each
     else:
         records = _records_by_line(file, text, problems)
@@ -134,6 +134,16 @@ def _records(directory: Path, file: str, problems: list[Problem]) -> list[tuple[
     if not records:
         problems.append(Problem(file, None, None, "file is empty; it needs at least a header row"))
     return records
+
+
+def _line_count(text: str) -> int:
+    """The number of lines in ``text``, ending at \\n, \\r\\n or \\r as the csv module reads them.
+
+        >>> _line_count("a\\r\\nb\\rc\\n"), _line_count("a\\nb"), _line_count("")
+        (3, 2, 0)
+    """
+    ends = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return ends + (1 if text and not text.endswith(("\n", "\r")) else 0)
 
 
 def _records_by_line(file: str, text: str, problems: list[Problem]) -> list[tuple[int, list[str]]] | None:

@@ -198,11 +198,10 @@ def subject_table(subject_id: str, ids: dict[str, set[str]]) -> str | None:
         >>> subject_table("a+c", {"deployments": {"a", "b"}}) is None
         True
     """
+    if "+" not in subject_id:  # most subjects are one row: one set look-up per table
+        return next((name for name, known in ids.items() if subject_id in known), None)
     parts = subject_id.split("+")
-    for name, known in ids.items():
-        if all(p in known for p in parts):
-            return name
-    return None
+    return next((name for name, known in ids.items() if known.issuperset(parts)), None)
 
 
 def _claims(tables: dict[str, Table], ids: dict[str, set[str]], problems: list[Problem]) -> None:

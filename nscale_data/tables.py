@@ -179,7 +179,7 @@ def claims(as_of: AsOf = None) -> Table:
     frame = load_claims(as_of)
     publishers = load_sources()["publisher"]
     agreement = checks.claim_checks(as_of).set_index("claim_id")["agrees"]
-    names = checks.tables_for_names(as_of, None)
+    names = checks.names_by_id(as_of, None)
     rows, links = [], {}
     for i, (claim_id, c) in enumerate(frame.iterrows()):
         value = _value(c["value_text"] if pd.notna(c["value_text"]) else as_number(c["value"]), c["qualifier"], c["attribute"])

@@ -1,12 +1,14 @@
 """Open every page of the built report in headless Chromium: images load, links resolve, no console errors.
 
 Needs Debian's ``chromium``; `make test` skips this module, saying so, where it is absent.
-`.ci/run` installs it so CI always runs it.
+`.ci/run` installs it so CI always runs it. ``make screenshots`` (``NSCALE_SCREENSHOTS=1``)
+also writes a screenshot of every page at both widths to build/report-screenshots.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import time
@@ -17,7 +19,6 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from conftest import REPO
-from nscale_data.report import build_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (apt-get install chromium); browser test skipped")
@@ -35,7 +36,7 @@ CHECK = """(() => {
                          scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth});
 })()"""
 WIDTHS = {"phone": 390, "desktop": 1400}
-SCREENSHOTS = REPO / "build" / "report-screenshots"
+SCREENSHOTS = REPO / "build" / "report-screenshots" if os.environ.get("NSCALE_SCREENSHOTS") else None
 
 
 class Chromium:
@@ -116,8 +117,9 @@ def _errors(events: list[dict]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> list[Path]:
-    return build_report(tmp_path_factory.mktemp("site"), REPO / "notebooks", REPO / "figures")
+def site(report_site) -> list[Path]:
+    """Every page of the report built once for the run, the index first."""
+    return sorted(report_site.glob("*.html"), key=lambda page: (page.name != "index.html", page.name))
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +148,7 @@ def test_every_page_loads_cleanly_in_chromium(site, browser):
 
 @pytest.mark.parametrize("device", list(WIDTHS))
 def test_no_page_scrolls_sideways_and_every_image_says_what_it_shows(site, browser, device):
-    """At a phone's and a desktop's width; screenshots of each page go to build/report-screenshots for a person to look at."""
+    """At a phone's and a desktop's width; with NSCALE_SCREENSHOTS set, a screenshot of each page for a person to look at."""
     browser.resize(WIDTHS[device])
     for page in site:
         found, errors = browser.visit(page.resolve().as_uri())
@@ -154,7 +156,8 @@ def test_no_page_scrolls_sideways_and_every_image_says_what_it_shows(site, brows
         assert found["scrollWidth"] <= found["innerWidth"], f"{page.name} is {found['scrollWidth']} px wide at {found['innerWidth']} px"
         for image in found["images"]:
             assert len(image["alt"]) > 20 and "No description" not in image["alt"], f"{page.name}: {image['src']} alt {image['alt']!r}"
-        browser.screenshot(SCREENSHOTS / f"{page.stem}-{WIDTHS[device]}.png")
+        if SCREENSHOTS:
+            browser.screenshot(SCREENSHOTS / f"{page.stem}-{WIDTHS[device]}.png")
 
 
 def test_any_number_on_the_index_reaches_its_evidence_and_source_in_two_clicks(site, browser):

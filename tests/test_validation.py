@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -21,6 +23,21 @@ def test_packaged_data_is_valid():
 def test_copy_is_valid_and_cli_exits_0(data, capsys):
     assert main(["validate", str(data.directory)]) == 0
     assert "valid" in capsys.readouterr().out
+
+
+def test_validate_takes_the_directory_as_data_too(data, capsys):
+    assert main(["validate", "--data", str(data.directory)]) == 0
+    assert f"{data.directory}: valid." in capsys.readouterr().out
+    assert main(["validate", str(data.directory), "--data", str(data.directory.parent)]) == 2
+    assert "two directories given" in capsys.readouterr().err
+
+
+def test_validate_runs_without_pandas(data):
+    """The check needs no pandas, so `nscale-data validate` starts fast."""
+    code = ("import sys; from nscale_data.cli import main; status = main(['validate', sys.argv[1]]);"
+            "assert 'pandas' not in sys.modules, 'pandas imported'; sys.exit(status)")
+    result = subprocess.run([sys.executable, "-c", code, str(data.directory)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
 
 
 @pytest.mark.parametrize(
