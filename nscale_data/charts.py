@@ -440,6 +440,87 @@ def _contracts(as_of: AsOf) -> str:
     return f"Customer contracts are revenue over several years, not capital, and are not added: {items}."
 
 
+# --- Nscale among its peers --------------------------------------------------------------------
+
+@_styled
+def peers_chart(as_of: AsOf = None) -> Figure:
+    """Capital (equity and debt) beside GPUs and megawatts at each certainty level, one row per company."""
+    from nscale_data.comparison import peers
+
+    table = peers(as_of)
+    fig, (money, gpu_ax, mw_ax) = _figure(13, 7.2, ncols=3, width_ratios=[1.05, 1.0, 1.0])
+    y = list(range(len(table)))
+    widest = max(float((table["equity_usd"].fillna(0) + table["debt_usd"].fillna(0)).max()) / 1e9, 1)
+    for yi, (_, row) in zip(y, table.iterrows()):
+        own = 0 if pd.isna(row["equity_usd"]) else float(row["equity_usd"])
+        lent = 0 if pd.isna(row["debt_usd"]) else float(row["debt_usd"])
+        money.barh(yi, own / 1e9, height=0.7, **_style(CAPITAL["equity"]))
+        money.barh(yi, lent / 1e9, left=own / 1e9, height=0.7, **_style(CAPITAL["debt"]))
+        money.text((own + lent) / 1e9 + widest * 0.02, yi, _capital_label(row), va="center", fontsize=8.5,
+                   color="black" if own or lent else GREY)
+    money.set_xlim(0, widest * 1.75)
+    money.set_xlabel("Billion US dollars")
+    money.set_title("Capital raised", loc="left")
+    labels = [f"{row['name']}\nlatest source {_day(row['latest_source']) if pd.notna(row['latest_source']) else 'none'}"
+              for _, row in table.iterrows()]
+    money.set_yticks(y, labels)
+    for ax, measure, unit, scale in ((gpu_ax, "gpus", "GPUs", 1e3), (mw_ax, "mw", "MW", 1.0)):
+        levels = table[[f"{measure}_{level}" for level in LEVELS]].set_axis(list(LEVELS), axis=1)
+        widest_level = float(levels["with_up_to"].astype("Float64").fillna(0).max()) / scale or 1
+        for yi, (_, row) in zip(y, levels.iterrows()):
+            _ladder_bar(ax, yi, row, scale)
+            ax.text(_ladder_end(row) / scale + widest_level * 0.02, yi, _ladder_label(row, unit), va="center", fontsize=8.5,
+                    color="black" if pd.notna(row["with_up_to"]) else GREY)
+        ax.set_xlim(0, widest_level * 1.6)
+        ax.set_yticks(y, [""] * len(y))
+        ax.tick_params(axis="y", length=0)
+    for ax in (money, gpu_ax, mw_ax):
+        ax.set_ylim(len(y) - 0.4, -0.6)
+        ax.grid(axis="y", visible=False)
+    gpu_ax.set_xlabel("GPUs, thousands")
+    mw_ax.set_xlabel("Power, megawatts")
+    gpu_ax.set_title("GPUs", loc="left")
+    mw_ax.set_title("Power", loc="left")
+    fig.suptitle(_peers_finding(table, as_of), x=0.01, ha="left", fontsize=13, fontweight="bold")
+    _legend(fig, [CAPITAL["equity"] | {"label": "equity"}, CAPITAL["debt"], *LADDER.values()])
+    note = ("Nscale's row is computed from its detailed tables; a peer's capital is the sum of the rounds and facilities found "
+            "in dated sources (≥: not a complete history), its capacity the latest company-wide figure, or the sum of the sites found. "
+            + LADDER_NOTE)
+    _footer(fig, as_of, note, [*_source_ids(as_of), *(s for ids in table["source_ids"] for s in ids)])
+    rows = []
+    for company_id, row in table.iterrows():
+        rows += [(as_of or dataset_as_of(), company_id, "equity", "", row["equity_usd"], "USD"),
+                 (as_of or dataset_as_of(), company_id, "debt", "", row["debt_usd"], "USD")]
+        rows += [(as_of or dataset_as_of(), company_id, m, level, row[f"{m}_{level}"], u)
+                 for m, u in (("gpus", "GPUs"), ("mw", "MW")) for level in LEVELS]
+    fig.data = _data(rows, ["as_of", "company_id", "series", "level", "value", "unit"])
+    return fig
+
+
+def _capital_label(row: pd.Series) -> str:
+    """'$5.5bn: $3.3bn equity, $2.2bn debt', with ≥ where a peer's sum is a floor, or 'no figure'."""
+    parts = []
+    for kind in ("equity", "debt"):
+        value = row[f"{kind}_usd"]
+        if pd.notna(value):
+            parts.append(f"{'≥ ' if row[f'{kind}_qualifier'] == 'at_least' else ''}{_usd(value)} {kind}")
+    return ", ".join(parts) if parts else "no figure"
+
+
+def _peers_finding(table: pd.DataFrame, as_of: AsOf) -> str:
+    """The title: Nscale's capital per stated GPU, and which peers state a company-wide GPU count."""
+    nscale = table.loc["nscale"]
+    others = table.drop(index="nscale")
+    whole = others[others["gpus_basis_stated"].fillna("").str.contains("company-wide")]
+    text = (f"By {_day(as_of)}, Nscale had raised {_usd(nscale['equity_usd'] + nscale['debt_usd'])} for "
+            f"{_thousands(nscale['gpus_stated'])} stated GPUs; ")
+    if whole.empty:
+        return text + f"none of the {len(others)} peers states a company-wide GPU count"
+    named = ", ".join(f"{row['name']} {_thousands(row['gpus_stated'])} with ≥ {_usd(row['equity_usd'] + row['debt_usd'])}"
+                      for _, row in whole.iterrows())
+    return text + f"\nof {len(others)} peers only {len(whole)} states a company-wide GPU count ({named})"
+
+
 # --- Shared parts ------------------------------------------------------------------------------
 
 def _data(rows: list[tuple], columns: list[str]) -> pd.DataFrame:

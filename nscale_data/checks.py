@@ -18,9 +18,12 @@ from nscale_data.dataset import (
     Directory,
     dataset_as_of,
     load_claims,
+    load_companies,
     load_debt_facilities,
     load_deployments,
     load_funding_rounds,
+    load_peer_capacity,
+    load_peer_capital,
     load_sources,
     period_end,
     row_dicts,
@@ -46,10 +49,12 @@ def claim_checks(as_of: AsOf = None, directory: Directory = None) -> pd.DataFram
         "funding_rounds": load_funding_rounds(as_of, directory),
         "debt_facilities": load_debt_facilities(as_of, directory),
         "deployments": load_deployments(as_of, directory),
+        "peer_capital": load_peer_capital(as_of, directory),
+        "peer_capacity": load_peer_capacity(as_of, directory),
     }
     # Everything looked up per claim is built once, as plain dicts: one pass over the claims.
     rows_by_id = {name: row_dicts(frame) for name, frame in tables.items()}
-    names = subject_names(tables)
+    names = subject_names({**tables, "companies": load_companies(directory)})
     columns = {name: set(frame.columns) for name, frame in tables.items()}
     kinds = sources["kind"].astype(str).to_dict()
     reviewed = dataset_as_of(directory)
@@ -138,6 +143,12 @@ def subject_names(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     names.update((i, round_name(stage, instrument)) for i, stage, instrument in zip(rounds.index, rounds["stage"], rounds["instrument"]))
     for table in ("debt_facilities", "deployments"):
         names.update(tables[table]["name"].to_dict())
+    if "peer_capital" in tables:
+        companies = tables["companies"]["name"].to_dict()
+        capital, capacity = tables["peer_capital"], tables["peer_capacity"]
+        names.update((i, f"{companies[c]}: {n}") for i, c, n in zip(capital.index, capital["company_id"], capital["name"]))
+        names.update((i, f"{companies[c]}: {'GPUs' if m == 'gpus' else 'MW'} {s}, {site if isinstance(site, str) else 'company-wide'}")
+                     for i, c, m, s, site in zip(capacity.index, capacity["company_id"], capacity["measure"], capacity["status"], capacity["site"]))
     return names
 
 
@@ -176,7 +187,7 @@ def _resolve(claim, rows_by_id, columns, stated, kinds, published, company_total
             return text, "exact", None if pd.isna(source) else source
         if pd.isna(value):
             return None
-        qualifier = row[QUALIFIER_COLUMNS[attribute]] if attribute in QUALIFIER_COLUMNS else "exact"
+        qualifier = row.get(QUALIFIER_COLUMNS.get(attribute, "qualifier")) or "exact"  # peers' rows have a qualifier column
         return as_number(value), qualifier, _best_source(stated.get((subject, attribute), []), kinds, float(value))
     return None
 
@@ -308,6 +319,9 @@ def names_by_id(as_of: AsOf, directory: Directory) -> dict[str, str]:
         "funding_rounds": load_funding_rounds(as_of, directory),
         "debt_facilities": load_debt_facilities(as_of, directory),
         "deployments": load_deployments(as_of, directory),
+        "companies": load_companies(directory),
+        "peer_capital": load_peer_capital(as_of, directory),
+        "peer_capacity": load_peer_capacity(as_of, directory),
     })
 
 

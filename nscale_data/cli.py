@@ -57,6 +57,12 @@ def _parser() -> argparse.ArgumentParser:
     conflicts.add_argument("--data", type=Path, help="a data package directory (default: the packaged data)")
     conflicts.set_defaults(run=_conflicts)
 
+    peers = commands.add_parser("peers", help="Nscale beside CoreWeave, Nebius, Crusoe, Lambda and Fluidstack")
+    peers.add_argument("--as-of", type=_date, help="only what had been announced by this date (YYYY-MM-DD, 2000-01-01 to the review date)")
+    peers.add_argument("--json", action="store_true", help="print JSON")
+    peers.add_argument("--data", type=Path, help="a data package directory (default: the packaged data)")
+    peers.set_defaults(run=_peers)
+
     figures = commands.add_parser("figures", help="rebuild the stale figures (SVG and PNG) and notebook outputs")
     figures.add_argument("--out", type=Path, default=Path("figures"), help="figure directory (default: figures)")
     figures.add_argument("--notebooks", type=Path, default=Path("notebooks"), help="notebook directory (default: notebooks)")
@@ -136,6 +142,39 @@ def _summary(args) -> int:
         state = "stale: the regions now exceed it" if roadmap["stale"] else "the regions' plans with targets come to " + _figure(roadmap["regions_with_targets"])
         print(f"Worldwide roadmap: {roadmap['gpu_count']:,} GPUs ({roadmap['qualifier']}, {_day(roadmap['announced_date'])}); {state}.")
     return 0
+
+
+def _peers(args) -> int:
+    from nscale_data.analysis import LEVEL_WORDS, LEVELS
+    from nscale_data.comparison import peers_summary
+
+    companies = peers_summary(args.as_of, args.data)
+    if args.json:
+        print(json.dumps(companies, indent=2, ensure_ascii=False))
+        return 0
+    short = {"stated": "stated", "with_targets": "w/ targets", "with_up_to": "w/ up to"}
+    header = ["Company", "Equity $bn", "Debt $bn", *(f"GPUs {short[l]}" for l in LEVELS), *(f"MW {short[l]}" for l in LEVELS),
+              "Equity $/GPU", "Latest source"]
+    rows = []
+    for c in companies:
+        floor = "≥ " if c["equity_qualifier"] == "at_least" else ""
+        rows.append((c["name"], _billions(c["equity_usd"], c["equity_qualifier"]), _billions(c["debt_usd"], c["debt_qualifier"]),
+                     *(_figure(c["gpus"][l]) for l in LEVELS), *(_figure(c["mw"][l]) for l in LEVELS),
+                     _figure(c["equity_per_gpu_usd"]["stated"]) if c["equity_per_gpu_usd"]["stated"] is None else floor + _figure(c["equity_per_gpu_usd"]["stated"]),
+                     _day(c["latest_source"]) if c["latest_source"] else "none"))
+    print(_table(header, rows))
+    print()
+    for level in LEVELS:
+        print(f"{level.replace('_', ' ')}: {LEVEL_WORDS[level]}.")
+    print("≥: a peer's sum of the rounds and facilities found in dated sources, not a complete history. "
+          "Nscale's row is computed from its detailed tables; 'no figure' means no source found states one, not zero.")
+    return 0
+
+
+def _billions(value, qualifier) -> str:
+    if value is None:
+        return "no figure"
+    return f"{'≥ ' if qualifier == 'at_least' else ''}{value / 1e9:,.3f}"
 
 
 def _figure(value) -> str:

@@ -28,6 +28,8 @@ DATE_COLUMNS = {
     "funding_rounds": ("announced_date", "announced_date_precision"),
     "debt_facilities": ("announced_date", "announced_date_precision"),
     "deployments": ("announced_date", "announced_date_precision"),
+    "peer_capital": ("announced_date", "announced_date_precision"),
+    "peer_capacity": ("stated_date", "stated_date_precision"),
 }
 
 
@@ -107,6 +109,33 @@ def load_deployments(as_of: AsOf = None, directory: Directory = None) -> pd.Data
         deployments.loc[later, ["status_date", "status_source_id"]] = pd.NA
     _unlink(deployments, list(rules.LINKS))
     return deployments
+
+
+def load_companies(directory: Directory = None) -> pd.DataFrame:
+    """Nscale and its peers: listing, and where each one's figures come from.
+
+    Examples:
+        >>> load_companies().loc["coreweave", ["listing", "figures_from"]].tolist()
+        ['public', 'company_figures']
+    """
+    return _load("companies", None, directory)
+
+
+def load_peer_capital(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
+    """The peers' equity and debt rows announced by ``as_of``; ``superseded_by`` only once the later row exists.
+
+    Examples:
+        >>> load_peer_capital("2025-10-03").loc["lambda-credit-2025-08", "superseded_by"]
+        nan
+    """
+    capital = _load("peer_capital", as_of, directory)
+    _unlink(capital, ["superseded_by"])
+    return capital
+
+
+def load_peer_capacity(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
+    """The peers' GPU and MW figures stated by ``as_of``."""
+    return _load("peer_capacity", as_of, directory)
 
 
 def load_claims(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:

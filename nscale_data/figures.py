@@ -42,6 +42,7 @@ STATE_FILE = Path("build") / "regenerate-state.json"
 KERNEL = "python3"
 TABLES = ("sources", "funding_rounds", "deployments", "claims")
 CHART_TABLES = ("sources", "funding_rounds", "deployments")
+PEER_TABLES = (*CHART_TABLES, "debt_facilities", "claims", "companies", "peer_capital", "peer_capacity")
 
 
 @dataclass(frozen=True)
@@ -63,12 +64,14 @@ FIGURES = (
     Target("timeline", CHART_TABLES, "timeline", "03-timeline.ipynb"),
     Target("article-vs-sources", TABLES, "article_vs_sources", "04-article-vs-sources.ipynb"),
     Target("capex-vs-capital", CHART_TABLES, "capex_vs_capital", "05-capital-against-cost.ipynb"),
+    Target("peers", PEER_TABLES, "peers_chart", "06-peers.ipynb"),
 )
 # The tables each notebook shows; a notebook not listed here depends on every table.
 NOTEBOOK_TABLES = {
     "02-capital-and-gpus-by-region.ipynb": CHART_TABLES,
     "03-timeline.ipynb": CHART_TABLES,
     "05-capital-against-cost.ipynb": CHART_TABLES,
+    "06-peers.ipynb": PEER_TABLES,
 }
 
 

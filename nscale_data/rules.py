@@ -34,7 +34,10 @@ TRACED = {
 QUALIFIED = {"gpu_count": "gpu_count_qualifier", "power_mw": "power_mw_qualifier"}
 LINKS = ("part_of", "same_gpus_as", "superseded_by")
 # The tables a claim's subject may come from, with their key column.
-SUBJECT_TABLES = {"funding_rounds": "round_id", "debt_facilities": "facility_id", "deployments": "deployment_id"}
+SUBJECT_TABLES = {
+    "funding_rounds": "round_id", "debt_facilities": "facility_id", "deployments": "deployment_id",
+    "peer_capital": "item_id", "peer_capacity": "figure_id",
+}
 STATUS_CHANGES = frozenset({"operating", "paused", "withdrawn"})  # statuses that take a date and a source
 
 
@@ -63,6 +66,7 @@ def check(tables: dict[str, Table], as_of: dt.date, problems: list[Problem]) -> 
     _amounts(tables["debt_facilities"], problems)
     _rounds(tables["funding_rounds"], problems)
     _deployments(tables["deployments"], problems)
+    _peers(tables, problems)
     ids = {name: {row[key] for row in tables[name].rows} for name, key in SUBJECT_TABLES.items()}
     _claims(tables, ids, problems)
     _traced(tables, problems)
@@ -98,7 +102,8 @@ def _dates(tables: dict[str, Table], as_of: dt.date, problems: list[Problem]) ->
                         Problem(table.file, line, f.name, f"{row[f.name]} is after the data's as_of date ({as_of}); update as_of in datapackage.json")
                     )
     for table, column in (("sources", "published_date"), ("funding_rounds", "announced_date"),
-                          ("debt_facilities", "announced_date"), ("deployments", "announced_date")):
+                          ("debt_facilities", "announced_date"), ("deployments", "announced_date"),
+                          ("peer_capital", "announced_date"), ("peer_capacity", "stated_date")):
         t = tables[table]
         for row, line in zip(t.rows, t.lines):
             date, precision = row[column], row[f"{column}_precision"]
@@ -189,6 +194,27 @@ def _parent(row: dict, rows: dict[str, dict], file: str, line: int, problems: li
         problems.append(Problem(file, line, "status", f"{parent['deployment_id']!r}, which holds this row, is paused; a part of a paused plan is paused too"))
 
 
+def _peers(tables: dict[str, Table], problems: list[Problem]) -> None:
+    """Nscale's figures come from its detailed tables, never from the peer tables; a replacement is later and of the same company."""
+    companies = {row["company_id"]: row for row in tables["companies"].rows}
+    for name in ("peer_capital", "peer_capacity"):
+        t = tables[name]
+        for row, line in zip(t.rows, t.lines):
+            company = companies.get(row["company_id"])
+            if company is not None and company["figures_from"] == "detailed_tables":
+                problems.append(Problem(t.file, line, "company_id", f"{_short(row['company_id'])} has its figures computed from its detailed tables; a row here would count them twice"))
+    t = tables["peer_capital"]
+    items = {row["item_id"]: row for row in t.rows}
+    for row, line in zip(t.rows, t.lines):
+        later = items.get(row["superseded_by"]) if row["superseded_by"] is not None else None
+        if later is None:
+            continue
+        if later["company_id"] != row["company_id"] or later["kind"] != row["kind"]:
+            problems.append(Problem(t.file, line, "superseded_by", f"{_short(later['item_id'])} is not {row['kind']} of the same company"))
+        elif later["announced_date"] <= row["announced_date"] or later["superseded_by"] is not None:
+            problems.append(Problem(t.file, line, "superseded_by", f"{_short(later['item_id'])} must be announced later and not be replaced itself"))
+
+
 def subject_table(subject_id: str, ids: dict[str, set[str]]) -> str | None:
     """The table every part of ``subject_id`` belongs to, or None if some part is unknown.
 
@@ -214,7 +240,7 @@ def _claims(tables: dict[str, Table], ids: dict[str, set[str]], problems: list[P
         table = subject_table(subject, ids)
         if subject != COMPANY and table is None:
             problems.append(
-                Problem(t.file, line, "subject_id", f"{_short(subject)} is not 'nscale', a round_id, a facility_id or a deployment_id (or several of one kind joined by '+')")
+                Problem(t.file, line, "subject_id", f"{_short(subject)} is not 'nscale', a round_id, a facility_id, a deployment_id, an item_id or a figure_id (or several of one kind joined by '+')")
             )
         if len(set(parts)) < len(parts):
             problems.append(Problem(t.file, line, "subject_id", "names the same row twice; each part of a total appears once"))

@@ -31,7 +31,7 @@ TYPES = ("string", "integer", "number", "date")
 # Fields whose values the code interprets: a package may not add values to their enums.
 INTERPRETED = frozenset({
     "kind", "published_date_precision", "announced_date_precision", "gpu_count_qualifier", "power_mw_qualifier",
-    "qualifier", "status", "borrower", "instrument",
+    "qualifier", "status", "borrower", "instrument", "figures_from", "measure", "scope", "listing",
 })
 # The only patterns a package may use: the project's own, known to run in linear time.
 PATTERNS = frozenset({
@@ -50,6 +50,11 @@ ENFORCED: dict[tuple[str, str], dict] = {
         "debt_facilities": ("facility_id", "name", "facility_type", "borrower", "announced_date", "announced_date_precision",
                             "currency", "source_id"),
         "deployments": ("deployment_id", "name", "region", "announced_date", "announced_date_precision", "status", "source_id"),
+        "companies": ("company_id", "name", "listing", "figures_from"),
+        "peer_capital": ("item_id", "company_id", "kind", "instrument", "name", "announced_date", "announced_date_precision",
+                         "qualifier", "source_id"),
+        "peer_capacity": ("figure_id", "company_id", "measure", "status", "scope", "stated_date", "stated_date_precision",
+                          "qualifier", "source_id"),
         "claims": ("claim_id", "subject_id", "attribute", "qualifier", "source_id", "evidence"),
     }.items() for column in columns},
     ("funding_rounds", "amount"): {"required": True, "minimum": 0, "maximum": 10**14},
@@ -61,6 +66,8 @@ ENFORCED: dict[tuple[str, str], dict] = {
     ("deployments", "gpu_count"): {"minimum": 0, "maximum": 10**8},
     ("deployments", "power_mw"): {"minimum": 0, "maximum": 10**6},
     ("deployments", "contract_value_usd"): {"minimum": 0, "maximum": USD_MAX},
+    ("peer_capital", "amount_usd"): {"required": True, "minimum": 0, "maximum": USD_MAX},
+    ("peer_capacity", "value"): {"required": True, "minimum": 0, "maximum": 10**8},
     ("claims", "value"): {"minimum": 0, "maximum": 10**15},
 }
 

@@ -307,3 +307,32 @@ def _attribute(name: str) -> str:
 
 def _e(value) -> str:
     return html.escape(str(value), quote=True)
+
+
+def peers(as_of: AsOf = None) -> Table:
+    """Nscale beside its peers: capital, GPUs and MW at the stated and widest levels, capital per stated GPU with its ingredients."""
+    from nscale_data.comparison import peers as peer_table
+
+    rows = []
+    for _, p in peer_table(as_of).iterrows():
+        floor = {kind: " (at least)" if p[f"{kind}_qualifier"] == "at_least" else "" for kind in ("equity", "debt")}
+        rows.append({
+            "Company": p["name"],
+            "Equity, $m": _or_none(millions(p["equity_usd"]), floor["equity"]),
+            "Debt, $m": _or_none(millions(p["debt_usd"]), floor["debt"]),
+            "GPUs stated": _or_none(count(p["gpus_stated"])), "GPUs with up to": _or_none(count(p["gpus_with_up_to"])),
+            "GPUs are": p["gpus_basis_with_up_to"] or "",
+            "MW stated": _or_none(count(p["mw_stated"])), "MW with up to": _or_none(count(p["mw_with_up_to"])),
+            "MW are": p["mw_basis_with_up_to"] or "",
+            "Equity per stated GPU, $": _or_none(count(p["equity_per_gpu_stated"]), floor["equity"]),
+            "Equity and debt per stated GPU, $": _or_none(count(p["capital_per_gpu_stated"]), floor["equity"] or floor["debt"]),
+            "Latest source": day(p["latest_source"]),
+        })
+    columns = ["Company", "Equity, $m", "Debt, $m", "GPUs stated", "GPUs with up to", "GPUs are", "MW stated", "MW with up to",
+               "MW are", "Equity per stated GPU, $", "Equity and debt per stated GPU, $", "Latest source"]
+    return _table(rows, columns, caption="'No figure': no dated source found states one (never zero). "
+                  "Per GPU only where the GPUs are the whole company's.")
+
+
+def _or_none(text: str, suffix: str = "") -> str:
+    return f"{text}{suffix}" if text else "no figure"

@@ -1,0 +1,182 @@
+"""Nscale among its peers: capital raised against GPUs and megawatts, one row per company.
+
+Nscale's row is computed from its detailed tables (``summary``), so its
+figures are the same as everywhere else in the package. Each peer's row is
+computed from company-level figures (``peer_capital.csv``, ``peer_capacity.csv``),
+each backed by a claim quoting its source:
+
+- **equity** and **debt**: the sums of the rows announced by the date (a row
+  replaced by a later one, such as an upsized facility, stops counting). The
+  rows are the rounds, offerings and facilities found in dated sources, not a
+  complete history, so a peer's sums are "at least"; ``<NA>`` where none was found.
+- **GPUs** and **MW** at the three certainty levels of ``LEVELS``: for each
+  status (operated, contracted, planned) the latest company-wide figure
+  stated by the date, or where there is none the sum of the sites stated by
+  then (at least the sum); at each level, the largest of the statuses whose
+  figure counts at that level (a plan's target from "with targets", an "up
+  to" from "with up to"). The statuses overlap (what is operated is also
+  contracted), so they are never added.
+- **capital per GPU**: equity, and equity plus debt, divided by the GPUs at
+  each level; ``<NA>`` where either is missing, or where the GPUs are only
+  a sum of sites (the capital funds the whole company).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from nscale_data.analysis import COUNTED_AT, LEVELS, capital_raised, debt_raised, gpus_by_region, mw_by_region
+from nscale_data.dataset import (
+    AsOf,
+    Directory,
+    latest_source_date,
+    load_claims,
+    load_companies,
+    load_peer_capacity,
+    load_peer_capital,
+    load_sources,
+)
+
+STATUSES = ("operated", "contracted", "planned")
+
+
+def peers(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
+    """One row per company (Nscale first): equity, debt, GPUs and MW at each level, capital per GPU, sources.
+
+    Examples:
+        >>> table = peers("2025-10-03")
+        >>> table.loc["nscale", ["equity_usd", "gpus_stated"]].tolist()
+        [1718000000, 79640]
+        >>> int(table.loc["coreweave", "gpus_stated"]), table.loc["coreweave", "gpus_basis_stated"]
+        (250000, 'operated, company-wide (about)')
+        >>> pd.isna(table.loc["fluidstack", "equity_usd"])
+        True
+    """
+    companies = load_companies(directory)
+    capital = load_peer_capital(as_of, directory)
+    capacity = load_peer_capacity(as_of, directory)
+    sources = load_sources(as_of, directory)
+    claims = load_claims(as_of, directory)
+    claims_by_subject = claims.reset_index().groupby("subject_id")["claim_id"].apply(list).to_dict()
+    rows = []
+    for company_id, company in companies.iterrows():
+        if company["figures_from"] == "detailed_tables":
+            row = _from_detailed_tables(as_of, directory)
+        else:
+            row = _from_company_figures(capital[capital["company_id"] == company_id],
+                                        capacity[capacity["company_id"] == company_id], claims_by_subject)
+        if "latest_source" not in row:
+            published = sources.loc[sources.index.isin(row["source_ids"]), "published_date"]
+            row["latest_source"] = published.max() if len(published) else pd.NaT
+        rows.append({"company_id": company_id, "name": company["name"], "listing": company["listing"],
+                     "figures_from": company["figures_from"], **row})
+    table = pd.DataFrame(rows).set_index("company_id")
+    for measure in ("gpus", "mw"):
+        for level in LEVELS:
+            table[f"{measure}_{level}"] = table[f"{measure}_{level}"].astype("Float64" if measure == "mw" else "Int64")
+    for column in ("equity_usd", "debt_usd"):
+        table[column] = table[column].astype("Int64")
+    for level in LEVELS:
+        # Per GPU only where the GPUs are the company's: a sum of the sites found says nothing per GPU.
+        whole = ~table[f"gpus_basis_{level}"].fillna("").str.startswith(tuple(f"{s}, sum of" for s in STATUSES))
+        gpus = table[f"gpus_{level}"].astype("Float64").where(whole)
+        table[f"equity_per_gpu_{level}"] = (table["equity_usd"].astype("Float64") / gpus).round(0)
+        both = table["equity_usd"].astype("Float64") + table["debt_usd"].fillna(0).astype("Float64")
+        table[f"capital_per_gpu_{level}"] = (both / gpus).round(0)
+    return table
+
+
+def _from_detailed_tables(as_of: AsOf, directory: Directory) -> dict:
+    """Nscale's row: the package's own totals, its regions summed (the worldwide roadmap is a goal, never added)."""
+    row = {"equity_usd": capital_raised(as_of, directory), "equity_qualifier": "exact",
+           "debt_usd": debt_raised(as_of, directory), "debt_qualifier": "exact", "claim_ids": [], "source_ids": []}
+    for measure, table in (("gpus", gpus_by_region(as_of, directory)), ("mw", mw_by_region(as_of, directory))):
+        for level in LEVELS:
+            total = _sum_present(table[level])
+            row[f"{measure}_{level}"] = total
+            row[f"{measure}_basis_{level}"] = None if total is None else "its deployments, regions summed, overlaps removed"
+    latest = latest_source_date(as_of, directory)
+    row["latest_source"] = pd.NaT if latest is None else latest
+    return row
+
+
+def _from_company_figures(capital: pd.DataFrame, capacity: pd.DataFrame, claims_by_subject: dict) -> dict:
+    counted = capital[capital["superseded_by"].isna()]
+    row: dict = {}
+    used_rows: list[str] = list(counted.index)
+    for kind in ("equity", "debt"):
+        amounts = counted.loc[counted["kind"] == kind, "amount_usd"]
+        row[f"{kind}_usd"] = int(amounts.sum()) if len(amounts) else None
+        row[f"{kind}_qualifier"] = "at_least" if len(amounts) else None
+    for measure in ("gpus", "mw"):
+        figures = {status: _figure(capacity[(capacity["measure"] == measure) & (capacity["status"] == status)], used_rows)
+                   for status in STATUSES}
+        for level in LEVELS:
+            admitted = [(value, status, basis) for status, (value, qualifier, basis) in figures.items()
+                        if value is not None and qualifier in COUNTED_AT[level]]
+            best = max(admitted, default=None, key=lambda item: item[0])
+            row[f"{measure}_{level}"] = None if best is None else _number(best[0])
+            row[f"{measure}_basis_{level}"] = None if best is None else f"{best[1]}, {best[2]}"
+    row["claim_ids"] = [claim for item in used_rows for claim in claims_by_subject.get(item, [])]
+    row["source_ids"] = sorted(set(capital.loc[capital.index.isin(used_rows), "source_id"])
+                               | set(capacity.loc[capacity.index.isin(used_rows), "source_id"]))
+    return row
+
+
+QUALIFIER_WORDS = {"exact": "exact", "approx": "about", "at_least": "at least", "up_to": "up to", "target": "a target"}
+
+
+def _figure(rows: pd.DataFrame, used: list[str]) -> tuple[float | None, str | None, str]:
+    """(value, qualifier, basis) of one measure and status: the latest company-wide figure, else the sum of the sites."""
+    company = rows[rows["scope"] == "company"]
+    if len(company):
+        latest = company.sort_values(["stated_date", "value"], kind="stable").iloc[-1]
+        used.append(latest.name)
+        return float(latest["value"]), latest["qualifier"], f"company-wide ({QUALIFIER_WORDS[latest['qualifier']]})"
+    sites = rows[rows["scope"] == "site"]
+    if not len(sites):
+        return None, None, ""
+    used.extend(sites.index)
+    qualifiers = set(sites["qualifier"])
+    qualifier = "target" if "target" in qualifiers else "up_to" if "up_to" in qualifiers else "at_least"
+    words = "at least" if qualifier == "at_least" else QUALIFIER_WORDS[qualifier]
+    return float(sites["value"].sum()), qualifier, f"sum of {len(sites)} site{'s' if len(sites) > 1 else ''} found ({words})"
+
+
+def _sum_present(values: pd.Series) -> int | float | None:
+    """The sum of the figures present; None where there is none (never 0 for no figure)."""
+    present = values.dropna()
+    return _number(float(present.sum())) if len(present) else None
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def peers_summary(as_of: AsOf = None, directory: Directory = None) -> list[dict]:
+    """``peers`` as plain JSON-ready values: one object per company, ``None`` where no figure exists.
+
+    Examples:
+        >>> [c["company_id"] for c in peers_summary()][:2]
+        ['nscale', 'coreweave']
+    """
+    table = peers(as_of, directory)
+    result = []
+    for company_id, row in table.iterrows():
+        entry = {"company_id": company_id, "name": row["name"], "listing": row["listing"], "figures_from": row["figures_from"],
+                 "latest_source": None if pd.isna(row["latest_source"]) else row["latest_source"].strftime("%Y-%m-%d")}
+        for kind in ("equity", "debt"):
+            entry[f"{kind}_usd"] = _plain(row[f"{kind}_usd"])
+            entry[f"{kind}_qualifier"] = row[f"{kind}_qualifier"]
+        for measure in ("gpus", "mw"):
+            entry[measure] = {level: _plain(row[f"{measure}_{level}"]) for level in LEVELS}
+            entry[f"{measure}_basis"] = {level: row[f"{measure}_basis_{level}"] for level in LEVELS}
+        for ratio in ("equity_per_gpu", "capital_per_gpu"):
+            entry[f"{ratio}_usd"] = {level: _plain(row[f"{ratio}_{level}"]) for level in LEVELS}
+        entry["claim_ids"], entry["source_ids"] = list(row["claim_ids"]), list(row["source_ids"])
+        result.append(entry)
+    return result
+
+
+def _plain(value) -> int | float | None:
+    return None if value is None or pd.isna(value) else _number(float(value))
