@@ -30,7 +30,7 @@ test: $(STAMP)
 
 # The browser test, writing a screenshot of every report page at both widths to build/report-screenshots.
 screenshots: $(STAMP)
-	NSCALE_SCREENSHOTS=1 $(BIN)/python -m pytest -p no:xdist tests/test_report_browser.py
+	NSCALE_SCREENSHOTS=1 $(BIN)/python -m pytest -n 0 tests/test_report_browser.py
 
 # JupyterLab refuses to run as root (as in a container) unless told it may.
 lab: $(STAMP)

@@ -21,7 +21,7 @@ import pandas as pd
 
 from nscale_data import analysis, checks
 from nscale_data.analysis import as_number
-from nscale_data.dataset import AsOf, load_claims, load_deployments, load_sources
+from nscale_data.dataset import AsOf, load_claims, load_companies, load_deployments, load_sources
 
 QUALIFIER_WORDS = {"exact": "", "approx": "about", "at_least": "at least", "up_to": "up to", "target": "target"}
 
@@ -336,3 +336,11 @@ def peers(as_of: AsOf = None) -> Table:
 
 def _or_none(text: str, suffix: str = "") -> str:
     return f"{text}{suffix}" if text else "no figure"
+
+
+def companies() -> Table:
+    """Nscale and its peers: listing, where the figures come from, and what was found but left out."""
+    frame = load_companies()
+    rows = [{"Company": c["name"], "Listing": c["listing"], "Figures from": c["figures_from"].replace("_", " "), "Note": c["note"]}
+            for _, c in frame.iterrows()]
+    return _table(rows, ["Company", "Listing", "Figures from", "Note"])
