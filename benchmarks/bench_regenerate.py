@@ -101,7 +101,7 @@ def main() -> int:
         if match:
             print(f"  {match[1] + ' ' + match[2]:<44} {float(match[3]):6.2f} s")
     print(f"  {'Python start-up':<44} {bare:6.2f} s")
-    print(f"  {'import nscale_data (pandas): every run, no-op too':<44} {package - bare:6.2f} s")
+    print(f"  {'import nscale_data (names load on first use)':<44} {package - bare:6.2f} s")
     print(f"  {'import nbclient, rfc3987-syntax skipped':<44} {nbclient_without - bare:6.2f} s "
           f"(with it, as each nbconvert of the baseline pays: {nbclient_with - bare:.2f} s)")
     return 0

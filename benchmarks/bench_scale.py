@@ -39,11 +39,13 @@ COMMANDS = {
     "validate": ["-m", "nscale_data", "validate", "{data}"],
     "summary": ["-m", "nscale_data", "summary", "--json", "--data", "{data}"],
     "conflicts": ["-m", "nscale_data", "conflicts", "--json", "--data", "{data}"],
+    "peers": ["-m", "nscale_data", "peers", "--json", "--data", "{data}"],
     "load_claims()": ["-c", "import sys, nscale_data; nscale_data.load_claims(directory=sys.argv[1])", "{data}"],
 }
 IMPORT_ONLY = ["-c", "import nscale_data"]
 TARGETS = {("validate", 1000): 3.0, ("conflicts", 1000): 5.0}
 MAX_EXPONENT = 1.15
+SHARED = {"nscale"}  # the one company id claims name directly: kept once, never renamed
 
 
 def generate(factor: int, out: Path) -> dict[str, int]:
@@ -63,11 +65,14 @@ def generate(factor: int, out: Path) -> dict[str, int]:
         ids |= {row[header.index(key)] for row in rows}
         id_columns[name].add(key)
         id_columns[name] |= {fk["fields"][0] for fk in schema.get("foreignKeys", [])}
+    ids -= SHARED
     out.mkdir(parents=True)
     shutil.copy(PACKAGED_DATA / PACKAGE_FILE, out / PACKAGE_FILE)
     counts = {}
     for name, (resource, header, rows) in tables.items():
         plain = [i for i, column in enumerate(header) if column in id_columns[name]]
+        key = resource["schema"]["primaryKey"]
+        key_at = header.index(key[0] if isinstance(key, list) else key)
         joined = [(i, ID_LISTS[name, column]) for i, column in enumerate(header) if (name, column) in ID_LISTS]
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
@@ -79,6 +84,8 @@ def generate(factor: int, out: Path) -> dict[str, int]:
                 return value + suffix if value in ids else value
 
             for row in rows:
+                if copy and row[key_at] in SHARED:
+                    continue
                 row = list(row)
                 for i in plain:
                     row[i] = rename(row[i])
@@ -87,7 +94,7 @@ def generate(factor: int, out: Path) -> dict[str, int]:
                         row[i] = joiner.join(rename(part.strip()) for part in row[i].split(joiner.strip()))
                 writer.writerow(row)
         (out / resource["path"]).write_text(buffer.getvalue(), encoding="utf-8")
-        counts[name] = len(rows) * factor
+        counts[name] = len(rows) * factor - sum(row[key_at] in SHARED for row in rows) * (factor - 1)
     return counts
 
 
@@ -128,7 +135,7 @@ def main() -> int:
                 print(f"{factor:>5}x {sum(counts.values()):>9,}  {name:<14} {seconds:7.2f}s {memory:9.0f} MB{verdict}")
             shutil.rmtree(data)
     if {100, 1000} <= set(args.factors):
-        print(f"Growth exponent 100x -> 1000x (target <= {MAX_EXPONENT} for validate, summary, conflicts):")
+        print(f"Growth exponent 100x -> 1000x (target <= {MAX_EXPONENT} for validate, summary, conflicts, peers):")
         for name in COMMANDS:
             small, large = results[name, 100][0], results[name, 1000][0]
             raw = math.log10(large / small)

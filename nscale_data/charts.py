@@ -32,6 +32,7 @@ from nscale_data.analysis import (
     rounds_counted,
 )
 from nscale_data.checks import source_checks
+from nscale_data.tables import day
 from nscale_data.dataset import (
     AsOf,
     dataset_as_of,
@@ -461,7 +462,7 @@ def peers_chart(as_of: AsOf = None) -> Figure:
     money.set_xlim(0, widest * 1.75)
     money.set_xlabel("Billion US dollars")
     money.set_title("Capital raised", loc="left")
-    labels = [f"{row['name']}\nlatest source {_day(row['latest_source']) if pd.notna(row['latest_source']) else 'none'}"
+    labels = [f"{row['name']}\nlatest source {day(row['latest_source'], row['latest_source_precision'] or 'day') or 'none'}"
               for _, row in table.iterrows()]
     money.set_yticks(y, labels)
     for ax, measure, unit, scale in ((gpu_ax, "gpus", "GPUs", 1e3), (mw_ax, "mw", "MW", 1.0)):

@@ -161,7 +161,7 @@ def _peers(args) -> int:
         rows.append((c["name"], _billions(c["equity_usd"], c["equity_qualifier"]), _billions(c["debt_usd"], c["debt_qualifier"]),
                      *(_figure(c["gpus"][l]) for l in LEVELS), *(_figure(c["mw"][l]) for l in LEVELS),
                      _figure(c["equity_per_gpu_usd"]["stated"]) if c["equity_per_gpu_usd"]["stated"] is None else floor + _figure(c["equity_per_gpu_usd"]["stated"]),
-                     _day(c["latest_source"]) if c["latest_source"] else "none"))
+                     _when(c["latest_source"], c["latest_source_precision"])))
     print(_table(header, rows))
     print()
     for level in LEVELS:
@@ -169,6 +169,13 @@ def _peers(args) -> int:
     print("≥: a peer's sum of the rounds and facilities found in dated sources, not a complete history. "
           "Nscale's row is computed from its detailed tables; 'no figure' means no source found states one, not zero.")
     return 0
+
+
+def _when(date: str | None, precision: str | None) -> str:
+    """A source date as precise as it is known: '6 Mar 2026', 'Aug 2025', '2025', or 'none'."""
+    if date is None:
+        return "none"
+    return {"month": lambda d: f"{d:%b %Y}", "year": lambda d: f"{d:%Y}"}.get(precision, lambda d: _day(date))(dt.date.fromisoformat(date))
 
 
 def _billions(value, qualifier) -> str:

@@ -35,6 +35,7 @@ from nscale_data.dataset import (
     load_peer_capacity,
     load_peer_capital,
     load_sources,
+    row_dicts,
 )
 
 STATUSES = ("operated", "contracted", "planned")
@@ -58,16 +59,22 @@ def peers(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
     sources = load_sources(as_of, directory)
     claims = load_claims(as_of, directory)
     claims_by_subject = claims.reset_index().groupby("subject_id")["claim_id"].apply(list).to_dict()
+    published = dict(zip(sources.index, zip(sources["published_date"], sources["published_date_precision"].astype(str))))
+    # Each company's rows as plain dicts, grouped once: one pass over the tables, whatever the number of companies.
+    capital_of: dict[str, list[dict]] = {}
+    for item_id, item in row_dicts(capital).items():
+        capital_of.setdefault(item["company_id"], []).append({"id": item_id, **item})
+    capacity_of: dict[str, list[dict]] = {}
+    for figure_id, figure in row_dicts(capacity).items():
+        capacity_of.setdefault(figure["company_id"], []).append({"id": figure_id, **figure})
     rows = []
-    for company_id, company in companies.iterrows():
+    for company_id, company in row_dicts(companies).items():
         if company["figures_from"] == "detailed_tables":
             row = _from_detailed_tables(as_of, directory)
         else:
-            row = _from_company_figures(capital[capital["company_id"] == company_id],
-                                        capacity[capacity["company_id"] == company_id], claims_by_subject)
-        if "latest_source" not in row:
-            published = sources.loc[sources.index.isin(row["source_ids"]), "published_date"]
-            row["latest_source"] = published.max() if len(published) else pd.NaT
+            row = _from_company_figures(capital_of.get(company_id, []), capacity_of.get(company_id, []), claims_by_subject)
+            dates = [published[s] for s in row["source_ids"] if s in published]
+            row["latest_source"], row["latest_source_precision"] = max(dates, key=_latest) if dates else (pd.NaT, None)
         rows.append({"company_id": company_id, "name": company["name"], "listing": company["listing"],
                      "figures_from": company["figures_from"], **row})
     table = pd.DataFrame(rows).set_index("company_id")
@@ -96,20 +103,26 @@ def _from_detailed_tables(as_of: AsOf, directory: Directory) -> dict:
             row[f"{measure}_{level}"] = total
             row[f"{measure}_basis_{level}"] = None if total is None else "its deployments, regions summed, overlaps removed"
     latest = latest_source_date(as_of, directory)
-    row["latest_source"] = pd.NaT if latest is None else latest
+    row["latest_source"], row["latest_source_precision"] = (pd.NaT, None) if latest is None else (latest, "day")
     return row
 
 
-def _from_company_figures(capital: pd.DataFrame, capacity: pd.DataFrame, claims_by_subject: dict) -> dict:
-    counted = capital[capital["superseded_by"].isna()]
+def _latest(dated: tuple[pd.Timestamp, str]) -> tuple:
+    """Sort key of a (date, precision): the latest date, a day before a month before a year on the same date."""
+    return dated[0], {"day": 2, "month": 1, "year": 0}[dated[1]]
+
+
+def _from_company_figures(capital: list[dict], capacity: list[dict], claims_by_subject: dict) -> dict:
+    """A peer's row from its capital and capacity rows (plain dicts, see ``peers``)."""
+    counted = [item for item in capital if _missing(item["superseded_by"])]
     row: dict = {}
-    used_rows: list[str] = list(counted.index)
+    used: list[dict] = list(counted)
     for kind in ("equity", "debt"):
-        amounts = counted.loc[counted["kind"] == kind, "amount_usd"]
-        row[f"{kind}_usd"] = int(amounts.sum()) if len(amounts) else None
-        row[f"{kind}_qualifier"] = "at_least" if len(amounts) else None
+        amounts = [int(item["amount_usd"]) for item in counted if item["kind"] == kind]
+        row[f"{kind}_usd"] = sum(amounts) if amounts else None
+        row[f"{kind}_qualifier"] = "at_least" if amounts else None
     for measure in ("gpus", "mw"):
-        figures = {status: _figure(capacity[(capacity["measure"] == measure) & (capacity["status"] == status)], used_rows)
+        figures = {status: _figure([f for f in capacity if f["measure"] == measure and f["status"] == status], used)
                    for status in STATUSES}
         for level in LEVELS:
             admitted = [(value, status, basis) for status, (value, qualifier, basis) in figures.items()
@@ -117,30 +130,33 @@ def _from_company_figures(capital: pd.DataFrame, capacity: pd.DataFrame, claims_
             best = max(admitted, default=None, key=lambda item: item[0])
             row[f"{measure}_{level}"] = None if best is None else _number(best[0])
             row[f"{measure}_basis_{level}"] = None if best is None else f"{best[1]}, {best[2]}"
-    row["claim_ids"] = [claim for item in used_rows for claim in claims_by_subject.get(item, [])]
-    row["source_ids"] = sorted(set(capital.loc[capital.index.isin(used_rows), "source_id"])
-                               | set(capacity.loc[capacity.index.isin(used_rows), "source_id"]))
+    row["claim_ids"] = [claim for item in used for claim in claims_by_subject.get(item["id"], [])]
+    row["source_ids"] = sorted({item["source_id"] for item in used})
     return row
 
 
 QUALIFIER_WORDS = {"exact": "exact", "approx": "about", "at_least": "at least", "up_to": "up to", "target": "a target"}
 
 
-def _figure(rows: pd.DataFrame, used: list[str]) -> tuple[float | None, str | None, str]:
+def _figure(rows: list[dict], used: list[dict]) -> tuple[float | None, str | None, str]:
     """(value, qualifier, basis) of one measure and status: the latest company-wide figure, else the sum of the sites."""
-    company = rows[rows["scope"] == "company"]
-    if len(company):
-        latest = company.sort_values(["stated_date", "value"], kind="stable").iloc[-1]
-        used.append(latest.name)
+    company = [r for r in rows if r["scope"] == "company"]
+    if company:
+        latest = max(company, key=lambda r: (r["stated_date"], float(r["value"])))
+        used.append(latest)
         return float(latest["value"]), latest["qualifier"], f"company-wide ({QUALIFIER_WORDS[latest['qualifier']]})"
-    sites = rows[rows["scope"] == "site"]
-    if not len(sites):
+    sites = [r for r in rows if r["scope"] == "site"]
+    if not sites:
         return None, None, ""
-    used.extend(sites.index)
-    qualifiers = set(sites["qualifier"])
+    used.extend(sites)
+    qualifiers = {r["qualifier"] for r in sites}
     qualifier = "target" if "target" in qualifiers else "up_to" if "up_to" in qualifiers else "at_least"
     words = "at least" if qualifier == "at_least" else QUALIFIER_WORDS[qualifier]
-    return float(sites["value"].sum()), qualifier, f"sum of {len(sites)} site{'s' if len(sites) > 1 else ''} found ({words})"
+    return sum(float(r["value"]) for r in sites), qualifier, f"sum of {len(sites)} site{'s' if len(sites) > 1 else ''} found ({words})"
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or value != value
 
 
 def _sum_present(values: pd.Series) -> int | float | None:
@@ -164,7 +180,8 @@ def peers_summary(as_of: AsOf = None, directory: Directory = None) -> list[dict]
     result = []
     for company_id, row in table.iterrows():
         entry = {"company_id": company_id, "name": row["name"], "listing": row["listing"], "figures_from": row["figures_from"],
-                 "latest_source": None if pd.isna(row["latest_source"]) else row["latest_source"].strftime("%Y-%m-%d")}
+                 "latest_source": None if pd.isna(row["latest_source"]) else row["latest_source"].strftime("%Y-%m-%d"),
+                 "latest_source_precision": row["latest_source_precision"]}
         for kind in ("equity", "debt"):
             entry[f"{kind}_usd"] = _plain(row[f"{kind}_usd"])
             entry[f"{kind}_qualifier"] = row[f"{kind}_qualifier"]

@@ -326,7 +326,7 @@ def peers(as_of: AsOf = None) -> Table:
             "MW are": p["mw_basis_with_up_to"] or "",
             "Equity per stated GPU, $": _or_none(count(p["equity_per_gpu_stated"]), floor["equity"]),
             "Equity and debt per stated GPU, $": _or_none(count(p["capital_per_gpu_stated"]), floor["equity"] or floor["debt"]),
-            "Latest source": day(p["latest_source"]),
+            "Latest source": day(p["latest_source"], p["latest_source_precision"] or "day"),
         })
     columns = ["Company", "Equity, $m", "Debt, $m", "GPUs stated", "GPUs with up to", "GPUs are", "MW stated", "MW with up to",
                "MW are", "Equity per stated GPU, $", "Equity and debt per stated GPU, $", "Latest source"]
