@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from nscale_data.figures import FIGURES
+
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 TARGETS = {"full": 0.30, "noop": 0.3, "load": 1.15}
@@ -85,7 +87,7 @@ def main() -> int:
         bare = median_of(args.runs, [python, "-c", "pass"], work)
 
     print(f"Machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print(f"Medians of {args.runs} runs; {len(notebooks)} notebooks and 4 figures.")
+    print(f"Medians of {args.runs} runs; {len(notebooks)} notebooks and {len(FIGURES)} figures.")
     print(f"{'naive baseline (nbconvert --execute each)':<46} {baseline:6.2f} s")
     print(f"{'full rebuild (nscale-data figures --force)':<46} {full:6.2f} s   {full / baseline:.2f} x baseline "
           f"(target <= {TARGETS['full']}: {verdict(full / baseline <= TARGETS['full'])})")

@@ -35,7 +35,7 @@ def make(target: str, clone: Path, env: dict) -> tuple[float, str]:
     seconds = time.perf_counter() - start
     if result.returncode:
         raise SystemExit(f"make {target} failed:\n{(result.stdout + result.stderr)[-3000:]}")
-    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    lines = [line for line in result.stdout.splitlines() if line.strip() and not line.startswith("make[")]  # run under make bench
     return seconds, lines[-1] if lines else ""
 
 
