@@ -342,4 +342,4 @@ def _changes(tables: dict[str, Table], problems: list[Problem]) -> None:
     for row, line in zip(t.rows, t.lines):
         for name in (part.strip() for part in row["ids"].split(";")):
             if name not in known:
-                problems.append(Problem(t.file, line, "ids", f"{_short(name)} is not a source, round, facility, deployment or claim"))
+                problems.append(Problem(t.file, line, "ids", f"{_short(name)} is not a source, round, facility, deployment, company, peer row or claim"))
