@@ -485,7 +485,7 @@ def peers_chart(as_of: AsOf = None) -> Figure:
     fig.suptitle(_peers_finding(table, as_of), x=0.01, ha="left", fontsize=13, fontweight="bold")
     _legend(fig, [CAPITAL["equity"] | {"label": "equity"}, CAPITAL["debt"], *LADDER.values()])
     note = ("Nscale's row is computed from its detailed tables; a peer's capital is the sum of the rounds and facilities found "
-            "in dated sources (≥: not a complete history), its capacity the latest company-wide figure, or the sum of the sites found. "
+            "(≥: not a complete history), its capacity the latest company-wide figure, or the sum of the sites found, each counted from its source's publication. "
             + LADDER_NOTE)
     _footer(fig, as_of, note, [*_source_ids(as_of), *(s for ids in table["source_ids"] for s in ids)])
     rows = []
@@ -509,17 +509,23 @@ def _capital_label(row: pd.Series) -> str:
 
 
 def _peers_finding(table: pd.DataFrame, as_of: AsOf) -> str:
-    """The title: Nscale's capital per stated GPU, and which peers state a company-wide GPU count."""
+    """The title: Nscale's capital and stated GPUs, and which peers state a company-wide GPU count."""
     nscale = table.loc["nscale"]
     others = table.drop(index="nscale")
+    capital = nscale["equity_usd"] + nscale["debt_usd"]
+    gpus = "no stated GPU figure" if pd.isna(nscale["gpus_stated"]) else f"{_thousands(nscale['gpus_stated'])} stated GPUs"
+    text = f"By {_day(as_of)}, Nscale had raised {_usd(capital)} and had {gpus}; "
     whole = others[others["gpus_basis_stated"].fillna("").str.contains("company-wide")]
-    text = (f"By {_day(as_of)}, Nscale had raised {_usd(nscale['equity_usd'] + nscale['debt_usd'])} for "
-            f"{_thousands(nscale['gpus_stated'])} stated GPUs; ")
     if whole.empty:
         return text + f"none of the {len(others)} peers states a company-wide GPU count"
-    named = ", ".join(f"{row['name']} {_thousands(row['gpus_stated'])} with ≥ {_usd(row['equity_usd'] + row['debt_usd'])}"
-                      for _, row in whole.iterrows())
+    named = ", ".join(f"{row['name']} {_thousands(row['gpus_stated'])}" + _raised(row) for _, row in whole.iterrows())
     return text + f"\nof {len(others)} peers only {len(whole)} states a company-wide GPU count ({named})"
+
+
+def _raised(row: pd.Series) -> str:
+    """' with ≥ $8.7bn raised' from the capital found, or '' where none was found."""
+    found = [row[f"{kind}_usd"] for kind in ("equity", "debt") if pd.notna(row[f"{kind}_usd"])]
+    return f" with ≥ {_usd(sum(found))} raised" if found else ""
 
 
 # --- Shared parts ------------------------------------------------------------------------------

@@ -157,16 +157,15 @@ def _peers(args) -> int:
               "Equity $/GPU", "Latest source"]
     rows = []
     for c in companies:
-        floor = "≥ " if c["equity_qualifier"] == "at_least" else ""
         rows.append((c["name"], _billions(c["equity_usd"], c["equity_qualifier"]), _billions(c["debt_usd"], c["debt_qualifier"]),
                      *(_figure(c["gpus"][l]) for l in LEVELS), *(_figure(c["mw"][l]) for l in LEVELS),
-                     _figure(c["equity_per_gpu_usd"]["stated"]) if c["equity_per_gpu_usd"]["stated"] is None else floor + _figure(c["equity_per_gpu_usd"]["stated"]),
+                     _figure(c["equity_per_gpu_usd"]["stated"]),
                      _when(c["latest_source"], c["latest_source_precision"])))
     print(_table(header, rows))
     print()
     for level in LEVELS:
         print(f"{level.replace('_', ' ')}: {LEVEL_WORDS[level]}.")
-    print("≥: a peer's sum of the rounds and facilities found in dated sources, not a complete history. "
+    print("≥: a peer's sum of the rounds and facilities found, each counted from its source's publication; not a complete history. "
           "Nscale's row is computed from its detailed tables; 'no figure' means no source found states one, not zero.")
     return 0
 

@@ -1,23 +1,24 @@
 """Nscale among its peers: capital raised against GPUs and megawatts, one row per company.
 
-Nscale's row is computed from its detailed tables (``summary``), so its
-figures are the same as everywhere else in the package. Each peer's row is
-computed from company-level figures (``peer_capital.csv``, ``peer_capacity.csv``),
-each backed by a claim quoting its source:
+Nscale's row is computed from its detailed tables: the totals of
+``summary``, its regions summed (the worldwide roadmap is a goal, never
+added). Each peer's row is computed from company-level figures
+(``peer_capital.csv``, ``peer_capacity.csv``), each backed by a claim quoting
+its source. A peer's row counts from the later of its own date and its
+source's publication: the view at a date is what had been published by then.
 
-- **equity** and **debt**: the sums of the rows announced by the date (a row
-  replaced by a later one, such as an upsized facility, stops counting). The
-  rows are the rounds, offerings and facilities found in dated sources, not a
-  complete history, so a peer's sums are "at least"; ``<NA>`` where none was found.
+- **equity** and **debt**: the sums of the rows counted (a row replaced by a
+  later one, such as an upsized facility, stops counting). The rows are the
+  rounds, offerings and facilities found, not a complete history, so a
+  peer's sums are "at least"; ``<NA>`` where none was found.
 - **GPUs** and **MW** at the three certainty levels of ``LEVELS``: for each
-  status (operated, contracted, planned) the latest company-wide figure
-  stated by the date, or where there is none the sum of the sites stated by
-  then (at least the sum); at each level, the largest of the statuses whose
-  figure counts at that level (a plan's target from "with targets", an "up
-  to" from "with up to"). The statuses overlap (what is operated is also
-  contracted), so they are never added.
+  status (operated, contracted, planned) the latest company-wide figure,
+  or where there is none the sum of the sites (at least the sum, and no surer
+  than its least sure part); at each level, the largest of the statuses
+  whose figure counts at that level. The statuses overlap (what is operated
+  is also contracted), so they are never added.
 - **capital per GPU**: equity, and equity plus debt, divided by the GPUs at
-  each level; ``<NA>`` where either is missing, or where the GPUs are only
+  each level; ``<NA>`` where a part is missing, or where the GPUs are only
   a sum of sites (the capital funds the whole company).
 """
 
@@ -35,6 +36,7 @@ from nscale_data.dataset import (
     load_peer_capacity,
     load_peer_capital,
     load_sources,
+    period_end,
     row_dicts,
 )
 
@@ -59,12 +61,16 @@ def peers(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
     sources = load_sources(as_of, directory)
     claims = load_claims(as_of, directory)
     claims_by_subject = claims.reset_index().groupby("subject_id")["claim_id"].apply(list).to_dict()
-    published = dict(zip(sources.index, zip(sources["published_date"], sources["published_date_precision"].astype(str))))
+    # A row counts once its source is published (a date known to the month or year: from the period's end).
+    capital, capacity = capital[capital["source_id"].isin(sources.index)], capacity[capacity["source_id"].isin(sources.index)]
+    ends = period_end(sources["published_date"], sources["published_date_precision"])
+    published = dict(zip(sources.index, zip(ends, sources["published_date"], sources["published_date_precision"].astype(str))))
     # Each company's rows as plain dicts, grouped once: one pass over the tables, whatever the number of companies.
     capital_of: dict[str, list[dict]] = {}
     for item_id, item in row_dicts(capital).items():
         capital_of.setdefault(item["company_id"], []).append({"id": item_id, **item})
     capacity_of: dict[str, list[dict]] = {}
+    capacity = capacity.assign(known=period_end(capacity["stated_date"], capacity["stated_date_precision"]))
     for figure_id, figure in row_dicts(capacity).items():
         capacity_of.setdefault(figure["company_id"], []).append({"id": figure_id, **figure})
     rows = []
@@ -73,8 +79,8 @@ def peers(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
             row = _from_detailed_tables(as_of, directory)
         else:
             row = _from_company_figures(capital_of.get(company_id, []), capacity_of.get(company_id, []), claims_by_subject)
-            dates = [published[s] for s in row["source_ids"] if s in published]
-            row["latest_source"], row["latest_source_precision"] = max(dates, key=_latest) if dates else (pd.NaT, None)
+            dates = [published[s] for s in row["source_ids"]]
+            row["latest_source"], row["latest_source_precision"] = max(dates, key=_latest)[1:] if dates else (pd.NaT, None)
         rows.append({"company_id": company_id, "name": company["name"], "listing": company["listing"],
                      "figures_from": company["figures_from"], **row})
     table = pd.DataFrame(rows).set_index("company_id")
@@ -88,7 +94,7 @@ def peers(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
         whole = ~table[f"gpus_basis_{level}"].fillna("").str.startswith(tuple(f"{s}, sum of" for s in STATUSES))
         gpus = table[f"gpus_{level}"].astype("Float64").where(whole)
         table[f"equity_per_gpu_{level}"] = (table["equity_usd"].astype("Float64") / gpus).round(0)
-        both = table["equity_usd"].astype("Float64") + table["debt_usd"].fillna(0).astype("Float64")
+        both = table["equity_usd"].astype("Float64") + table["debt_usd"].astype("Float64")  # <NA> if either is missing
         table[f"capital_per_gpu_{level}"] = (both / gpus).round(0)
     return table
 
@@ -107,9 +113,9 @@ def _from_detailed_tables(as_of: AsOf, directory: Directory) -> dict:
     return row
 
 
-def _latest(dated: tuple[pd.Timestamp, str]) -> tuple:
-    """Sort key of a (date, precision): the latest date, a day before a month before a year on the same date."""
-    return dated[0], {"day": 2, "month": 1, "year": 0}[dated[1]]
+def _latest(dated: tuple[pd.Timestamp, pd.Timestamp, str]) -> tuple:
+    """Sort key of (period end, date, precision): the latest known, the more precise first on the same day."""
+    return dated[0], {"day": 2, "month": 1, "year": 0}[dated[2]]
 
 
 def _from_company_figures(capital: list[dict], capacity: list[dict], claims_by_subject: dict) -> dict:
@@ -142,7 +148,7 @@ def _figure(rows: list[dict], used: list[dict]) -> tuple[float | None, str | Non
     """(value, qualifier, basis) of one measure and status: the latest company-wide figure, else the sum of the sites."""
     company = [r for r in rows if r["scope"] == "company"]
     if company:
-        latest = max(company, key=lambda r: (r["stated_date"], float(r["value"])))
+        latest = max(company, key=lambda r: (r["known"], float(r["value"])))
         used.append(latest)
         return float(latest["value"]), latest["qualifier"], f"company-wide ({QUALIFIER_WORDS[latest['qualifier']]})"
     sites = [r for r in rows if r["scope"] == "site"]
@@ -150,7 +156,8 @@ def _figure(rows: list[dict], used: list[dict]) -> tuple[float | None, str | Non
         return None, None, ""
     used.extend(sites)
     qualifiers = {r["qualifier"] for r in sites}
-    qualifier = "target" if "target" in qualifiers else "up_to" if "up_to" in qualifiers else "at_least"
+    # The sum is as sure as its least sure part: any 'up to' makes it 'up to', else any target a target.
+    qualifier = "up_to" if "up_to" in qualifiers else "target" if "target" in qualifiers else "at_least"
     words = "at least" if qualifier == "at_least" else QUALIFIER_WORDS[qualifier]
     return sum(float(r["value"]) for r in sites), qualifier, f"sum of {len(sites)} site{'s' if len(sites) > 1 else ''} found ({words})"
 

@@ -40,19 +40,40 @@ def dataset_as_of(directory: Directory = None) -> pd.Timestamp:
 
 
 def latest_source_date(as_of: AsOf = None, directory: Directory = None) -> pd.Timestamp | None:
-    """Publication date of the latest source published by ``as_of`` (default: of all sources).
+    """Publication date of the latest source about Nscale published by ``as_of`` (default: of all of them).
 
     The review date says when the sources were last searched; this date says
     how far they reach. Months between the two are unknown, not empty.
+    Sources cited only for the peers are left out: ``peers()`` dates each
+    company by its own sources.
 
     Examples:
         >>> latest_source_date()
         Timestamp('2026-05-12 00:00:00')
         >>> latest_source_date("2025-10-03")
         Timestamp('2025-10-03 00:00:00')
+        >>> latest_source_date("2025-04-15")  # not the peer release of 18 March 2025
+        Timestamp('2025-01-13 00:00:00')
     """
     sources = load_sources(as_of, directory)
+    sources = sources[~sources.index.isin(_peer_only_sources(*_fingerprint(directory)))]
     return None if sources.empty else pd.Timestamp(sources["published_date"].max())
+
+
+@lru_cache(maxsize=8)
+def _peer_only_sources(directory: Path, _stamp: tuple) -> frozenset[str]:
+    """Sources cited by the peers' rows and claims and by nothing about Nscale."""
+    _, frames = _tables(directory, _stamp)
+    capital, capacity, claims = frames["peer_capital"], frames["peer_capacity"], frames["claims"]
+    peer_rows = set(capital.index) | set(capacity.index)
+    about_peers = claims["subject_id"].isin(peer_rows)
+    cited_for_peers = set(capital["source_id"]) | set(capacity["source_id"]) | set(claims.loc[about_peers, "source_id"])
+    cited_for_nscale = set(claims.loc[~about_peers, "source_id"])
+    for table, columns in (("funding_rounds", ["source_id"]), ("debt_facilities", ["source_id"]),
+                           ("deployments", ["source_id", "status_source_id"])):
+        for column in columns:
+            cited_for_nscale |= set(frames[table][column].dropna())
+    return frozenset(cited_for_peers - cited_for_nscale)
 
 
 def load_sources(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:

@@ -29,6 +29,8 @@ TRACED = {
     "funding_rounds": ("amount_usd", "valuation_usd"),
     "debt_facilities": ("amount_usd", "accordion_usd"),
     "deployments": ("gpu_count", "power_mw", "contract_value_usd"),
+    "peer_capital": ("amount_usd",),
+    "peer_capacity": ("value",),
 }
 # Each measured figure of a deployment and the column saying how the source states it.
 QUALIFIED = {"gpu_count": "gpu_count_qualifier", "power_mw": "power_mw_qualifier"}
@@ -309,7 +311,10 @@ def _derived(tables: dict[str, Table], problems: list[Problem]) -> None:
 
 
 def _traced(tables: dict[str, Table], problems: list[Problem]) -> None:
-    """Every figure in the rounds, facilities and deployments tables is stated by a claim; GPUs and MW with their qualifier."""
+    """Every figure in the rounds, facilities and deployments tables is stated by a claim; GPUs and MW with their qualifier.
+
+    A peer's row is stated by a claim from its own source, with the same value and qualifier.
+    """
     claims = tables["claims"].rows
     stated = {(row["subject_id"], row["attribute"], row["value"]) for row in claims}
     qualified = {(row["subject_id"], row["attribute"], row["value"], row["qualifier"]) for row in claims}
@@ -323,6 +328,16 @@ def _traced(tables: dict[str, Table], problems: list[Problem]) -> None:
                 problems.append(
                     Problem(t.file, line, column, f"no claim states {row[figure]:g} as {row[column]!r}; use the qualifier of the source's words")
                 )
+    by_source = {(row["subject_id"], row["attribute"], row["source_id"]): row for row in claims}
+    for name, column in (("peer_capital", "amount_usd"), ("peer_capacity", "value")):  # the row's own source, its words
+        t = tables[name]
+        key = t.resource.primary_key
+        for row, line in zip(t.rows, t.lines):
+            claim = by_source.get((row[key], column, row["source_id"]))
+            if claim is None:
+                problems.append(Problem(t.file, line, "source_id", f"no claim from {_short(row['source_id'])} states this row's {column}"))
+            elif claim["value"] is not None and (claim["value"] != float(row[column]) or claim["qualifier"] != row["qualifier"]):
+                problems.append(Problem(t.file, line, "qualifier", f"its source's claim states {claim['value']:g} as {claim['qualifier']!r}"))
     for name, columns in TRACED.items():
         t = tables[name]
         key = t.resource.primary_key

@@ -316,22 +316,33 @@ def peers(as_of: AsOf = None) -> Table:
     rows = []
     for _, p in peer_table(as_of).iterrows():
         floor = {kind: " (at least)" if p[f"{kind}_qualifier"] == "at_least" else "" for kind in ("equity", "debt")}
+        precision = p["latest_source_precision"] if isinstance(p["latest_source_precision"], str) else "day"
         rows.append({
             "Company": p["name"],
             "Equity, $m": _or_none(millions(p["equity_usd"]), floor["equity"]),
             "Debt, $m": _or_none(millions(p["debt_usd"]), floor["debt"]),
             "GPUs stated": _or_none(count(p["gpus_stated"])), "GPUs with up to": _or_none(count(p["gpus_with_up_to"])),
-            "GPUs are": p["gpus_basis_with_up_to"] or "",
+            "GPUs are": _basis(p, "gpus"),
             "MW stated": _or_none(count(p["mw_stated"])), "MW with up to": _or_none(count(p["mw_with_up_to"])),
-            "MW are": p["mw_basis_with_up_to"] or "",
-            "Equity per stated GPU, $": _or_none(count(p["equity_per_gpu_stated"]), floor["equity"]),
-            "Equity and debt per stated GPU, $": _or_none(count(p["capital_per_gpu_stated"]), floor["equity"] or floor["debt"]),
-            "Latest source": day(p["latest_source"], p["latest_source_precision"] or "day"),
+            "MW are": _basis(p, "mw"),
+            "Equity per stated GPU, $": _or_none(count(p["equity_per_gpu_stated"])),
+            "Equity and debt per stated GPU, $": _or_none(count(p["capital_per_gpu_stated"])),
+            "Latest source": day(p["latest_source"], precision) or "none",
         })
     columns = ["Company", "Equity, $m", "Debt, $m", "GPUs stated", "GPUs with up to", "GPUs are", "MW stated", "MW with up to",
                "MW are", "Equity per stated GPU, $", "Equity and debt per stated GPU, $", "Latest source"]
-    return _table(rows, columns, caption="'No figure': no dated source found states one (never zero). "
-                  "Per GPU only where the GPUs are the whole company's.")
+    return _table(rows, columns, caption="'No figure': no source found by then states one (never zero). Per GPU only where "
+                  "the GPUs are the whole company's; a peer's capital is a floor, so its capital per GPU is one too where its GPUs are exact.")
+
+
+def _basis(p: pd.Series, measure: str) -> str:
+    """What the stated and widest figures are: one phrase if the same, else both."""
+    stated, widest = p[f"{measure}_basis_stated"], p[f"{measure}_basis_with_up_to"]
+    if not isinstance(widest, str):
+        return ""
+    if stated == widest or not isinstance(stated, str):
+        return widest if stated == widest else f"with up to: {widest}"
+    return f"stated: {stated}; with up to: {widest}"
 
 
 def _or_none(text: str, suffix: str = "") -> str:

@@ -17,6 +17,7 @@ from nscale_data.schema import PACKAGED_DATA
 
 DATES = ["2025-10-03", None]  # the article's date and the review date
 PEERS = ["coreweave", "nebius", "crusoe", "lambda", "fluidstack"]
+DATES_TO_DRAW = ["2025-04-15", "2025-09-25", "2025-10-03", None]  # before and after the peers' first figures
 
 
 def _rows(file: str) -> list[dict[str, str]]:
@@ -24,13 +25,23 @@ def _rows(file: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+SOURCES = {row["source_id"]: row for row in _rows("sources.csv")}
+
+
 def _known_by(date: str, precision: str, as_of: str | None) -> bool:
-    """Whether a row dated ``date`` (to ``precision``) is announced by ``as_of``: from its period's end."""
+    """Whether something dated ``date`` (to ``precision``) is known by ``as_of``: from its period's end."""
     if as_of is None:
         return True
     day = dt.date.fromisoformat(date)
     end = {"day": day, "month": (pd.Timestamp(day) + pd.offsets.MonthEnd(0)).date(), "year": dt.date(day.year, 12, 31)}[precision]
     return end <= dt.date.fromisoformat(as_of)
+
+
+def _counted(row: dict, date_column: str, as_of: str | None) -> bool:
+    """A peer's row counts once it is announced and its source is published."""
+    source = SOURCES[row["source_id"]]
+    return (_known_by(row[date_column], row[f"{date_column}_precision"], as_of)
+            and _known_by(source["published_date"], source["published_date_precision"], as_of))
 
 
 @pytest.mark.parametrize("as_of", DATES)
@@ -46,7 +57,7 @@ def test_nscale_row_is_the_packages_own_totals(as_of):
 
 @pytest.mark.parametrize("as_of", DATES)
 def test_peer_capital_is_the_sum_of_the_rows_announced_and_not_replaced(as_of):
-    rows = [r for r in _rows("peer_capital.csv") if _known_by(r["announced_date"], r["announced_date_precision"], as_of)]
+    rows = [r for r in _rows("peer_capital.csv") if _counted(r, "announced_date", as_of)]
     present = {r["item_id"] for r in rows}
     table = peers(as_of)
     for company in PEERS:
@@ -54,20 +65,30 @@ def test_peer_capital_is_the_sum_of_the_rows_announced_and_not_replaced(as_of):
             mine = [int(r["amount_usd"]) for r in rows if r["company_id"] == company and r["kind"] == kind
                     and r["superseded_by"] not in present]
             got = table.at[company, f"{kind}_usd"]
-            assert (pd.isna(got) and not mine) or got == sum(mine), (company, kind)
+            if mine:
+                assert got == sum(mine), (company, kind)
+            else:
+                assert pd.isna(got), (company, kind)  # no row: no figure, never 0
             qualifier = table.at[company, f"{kind}_qualifier"]
             assert qualifier == "at_least" if mine else pd.isna(qualifier)
 
 
 def test_an_upsized_facility_replaces_the_first_only_once_announced():
-    early, late = peers("2025-10-03").loc["lambda"], peers().loc["lambda"]
-    assert early["debt_usd"] == 275_000_000
-    assert late["debt_usd"] == 1_000_000_000  # not 1.275bn: the May 2026 facility is the August 2025 one, upsized
+    rows = {r["item_id"]: r for r in _rows("peer_capital.csv")}
+    first = next(r for r in rows.values() if r["superseded_by"])
+    later = rows[first["superseded_by"]]
+    company = first["company_id"]
+    same_kind = [r for r in rows.values() if r["company_id"] == company and r["kind"] == first["kind"]]
+    others = sum(int(r["amount_usd"]) for r in same_kind if r["item_id"] not in (first["item_id"], later["item_id"]))
+    assert peers().at[company, f"{first['kind']}_usd"] == int(later["amount_usd"]) + others  # the first no longer counts
+    for as_of in (*DATES_TO_DRAW, SOURCES[later["source_id"]]["published_date"]):
+        total = peers(as_of).at[company, f"{first['kind']}_usd"]
+        assert pd.isna(total) or total < int(first["amount_usd"]) + int(later["amount_usd"]) + others  # never both
 
 
 @pytest.mark.parametrize("as_of", DATES)
 def test_peer_capacity_is_the_latest_company_wide_figure_or_the_sum_of_sites(as_of):
-    rows = [r for r in _rows("peer_capacity.csv") if _known_by(r["stated_date"], r["stated_date_precision"], as_of)]
+    rows = [r for r in _rows("peer_capacity.csv") if _counted(r, "stated_date", as_of)]
     table = peers(as_of)
     admitted = {"stated": {"exact", "approx", "at_least"}, "with_targets": {"exact", "approx", "at_least", "target"},
                 "with_up_to": {"exact", "approx", "at_least", "target", "up_to"}}
@@ -76,24 +97,17 @@ def test_peer_capacity_is_the_latest_company_wide_figure_or_the_sum_of_sites(as_
             by_status = []
             for status in ("operated", "contracted", "planned"):
                 mine = [r for r in rows if (r["company_id"], r["measure"], r["status"]) == (company, measure, status)]
-                whole = sorted((r for r in mine if r["scope"] == "company"), key=lambda r: (r["stated_date"], float(r["value"])))
+                whole = sorted((r for r in mine if r["scope"] == "company"), key=lambda r: (r["stated_date"], float(r["value"])))  # all day or month
                 if whole:
                     by_status.append((float(whole[-1]["value"]), whole[-1]["qualifier"]))
                 elif mine:
                     qualifiers = {r["qualifier"] for r in mine}
-                    qualifier = "target" if "target" in qualifiers else "up_to" if "up_to" in qualifiers else "at_least"
+                    qualifier = "up_to" if "up_to" in qualifiers else "target" if "target" in qualifiers else "at_least"
                     by_status.append((sum(float(r["value"]) for r in mine), qualifier))
             for level in LEVELS:
                 expected = [v for v, q in by_status if q in admitted[level]]
                 got = table.at[company, f"{measure}_{level}"]
                 assert (pd.isna(got) and not expected) or float(got) == max(expected), (company, measure, level)
-
-
-def test_two_dates_show_what_changed():
-    early, late = peers("2025-10-03"), peers()
-    assert pd.isna(early.at["lambda", "equity_usd"]) and late.at["lambda", "equity_usd"] > 0  # the Series E came in November 2025
-    assert pd.isna(early.at["coreweave", "mw_stated"]) and late.at["coreweave", "mw_stated"] > 0
-    assert early.at["nscale", "equity_usd"] < late.at["nscale", "equity_usd"]
 
 
 def test_every_peer_figure_is_a_claim_that_quotes_it_and_agrees():
@@ -112,14 +126,40 @@ def test_every_peer_figure_is_a_claim_that_quotes_it_and_agrees():
                 assert checks.at[claim_id, "agrees"], claim_id
 
 
-def test_every_peer_total_traces_to_its_claims():
-    for company in peers_summary():
+@pytest.mark.parametrize("as_of", DATES_TO_DRAW)
+def test_every_peer_total_traces_to_claims_and_sources_published_by_then(as_of):
+    published = load_sources(as_of).index
+    for company in peers_summary(as_of):
         if company["figures_from"] == "detailed_tables":
             continue
-        has_figure = company["equity_usd"] is not None or company["debt_usd"] is not None or company["mw"]["with_up_to"] is not None
-        assert bool(company["claim_ids"]) == has_figure, company["company_id"]
-        for source in company["source_ids"]:
-            assert source in load_sources().index
+        figures = [company["equity_usd"], company["debt_usd"], company["gpus"]["with_up_to"], company["mw"]["with_up_to"]]
+        assert bool(company["claim_ids"]) == any(f is not None for f in figures), company["company_id"]
+        assert set(company["source_ids"]) <= set(published), company["company_id"]
+        assert (company["latest_source"] is None) == (not company["source_ids"])
+
+
+def test_capital_per_gpu_is_no_figure_where_debt_is_missing(data):
+    rows = data.rows("peer_capital.csv")
+    kept = [rows[0]] + [r for r in rows[1:] if not (r[1] == "coreweave" and r[2] == "debt")]
+    gone = {r[0] for r in rows[1:]} - {r[0] for r in kept[1:]}
+    data.write_rows("peer_capital.csv", kept)
+    claims = data.rows("claims.csv")
+    data.write_rows("claims.csv", [c for c in claims if c[1] not in gone])
+    changes = data.rows("changes.csv")
+    data.write_rows("changes.csv", [c[:3] + ["; ".join(i for i in c[3].split("; ") if i not in gone)] if n else c for n, c in enumerate(changes)])
+    assert validate(data.directory) == []
+    row = peers(directory=data.directory).loc["coreweave"]
+    assert pd.isna(row["debt_usd"]) and pd.notna(row["equity_per_gpu_stated"]) and pd.isna(row["capital_per_gpu_stated"])
+
+
+def test_a_sum_of_sites_is_as_sure_as_its_least_sure_site():
+    from nscale_data.comparison import _figure
+
+    site = {"scope": "site", "known": pd.Timestamp("2025-01-01")}
+    mixed = [{**site, "value": 10, "qualifier": "exact"}, {**site, "value": 5, "qualifier": "target"}, {**site, "value": 7, "qualifier": "up_to"}]
+    assert _figure(mixed, [])[:2] == (22.0, "up_to")
+    assert _figure(mixed[:2], [])[:2] == (15.0, "target")
+    assert _figure(mixed[:1], [])[:2] == (10.0, "at_least")  # the company has at least its sites
 
 
 def test_capital_per_gpu_only_where_the_gpus_are_the_whole_companys():
@@ -127,7 +167,11 @@ def test_capital_per_gpu_only_where_the_gpus_are_the_whole_companys():
     assert table.at["nscale", "equity_per_gpu_stated"] == round(table.at["nscale", "equity_usd"] / table.at["nscale", "gpus_stated"])
     both = table.at["coreweave", "equity_usd"] + table.at["coreweave", "debt_usd"]
     assert table.at["coreweave", "capital_per_gpu_stated"] == round(both / table.at["coreweave", "gpus_stated"])
-    assert pd.notna(table.at["lambda", "gpus_stated"]) and pd.isna(table.at["lambda", "equity_per_gpu_stated"])  # one site's GPUs
+    sites = table[table["gpus_basis_with_targets"].fillna("").str.contains("sum of")]
+    assert len(sites)  # a peer whose GPUs are only the sites found
+    for level in LEVELS:
+        gpus = table.loc[sites.index, f"gpus_{level}"]
+        assert table.loc[sites.index, f"equity_per_gpu_{level}"][gpus.notna()].isna().all()
 
 
 def test_json_lists_six_companies_with_null_never_zero_for_no_figure():
@@ -138,19 +182,24 @@ def test_json_lists_six_companies_with_null_never_zero_for_no_figure():
     assert list(companies) == ["nscale", *PEERS]
     for company in companies.values():
         assert set(company["gpus"]) == set(company["mw"]) == set(LEVELS)
-    assert companies["fluidstack"]["equity_usd"] is None and companies["fluidstack"]["gpus"]["stated"] is None
-    assert companies["nscale"]["debt_usd"] == 0  # Nscale's computed total: no facility yet, a real zero
+    with_equity = {r["company_id"] for r in _rows("peer_capital.csv") if r["kind"] == "equity" and _counted(r, "announced_date", "2025-10-03")}
+    for company_id in PEERS:
+        assert (companies[company_id]["equity_usd"] is None) == (company_id not in with_equity)  # null, never 0
+    assert companies["nscale"]["debt_usd"] == summary("2025-10-03")["debt_raised_usd"]  # a computed total, 0 before the first loan
 
 
 def test_text_output_and_a_date_after_review_is_refused():
-    ok = subprocess.run([sys.executable, "-m", "nscale_data", "peers"], capture_output=True, text=True, timeout=120)
-    assert ok.returncode == 0 and "CoreWeave" in ok.stdout and "no figure" in ok.stdout and " 0 " not in ok.stdout
+    ok = subprocess.run([sys.executable, "-m", "nscale_data", "peers", "--as-of", "2025-10-03"], capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    fluidstack = next(line for line in ok.stdout.splitlines() if line.startswith("Fluidstack"))
+    assert "no figure" in fluidstack and "0.000" not in fluidstack  # no capital found: written, never 0
     late = subprocess.run([sys.executable, "-m", "nscale_data", "peers", "--as-of", "2030-01-01"], capture_output=True, text=True, timeout=120)
     assert late.returncode == 2 and "Traceback" not in late.stderr
 
 
-def test_chart_draws_the_librarys_numbers():
-    fig, table = charts.peers_chart(), peers()
+@pytest.mark.parametrize("as_of", DATES_TO_DRAW)
+def test_chart_draws_the_librarys_numbers(as_of):
+    fig, table = charts.peers_chart(as_of), peers(as_of)
     money = fig.axes[0]
     widths = [p.get_width() for p in money.patches]
     equity, debt = widths[0::2], widths[1::2]
@@ -161,7 +210,8 @@ def test_chart_draws_the_librarys_numbers():
         for level in LEVELS:
             got, want = drawn[(company, "gpus", level)], table.at[company, f"gpus_{level}"]
             assert (got is None and pd.isna(want)) or got == want
-    assert "CoreWeave" in fig.get_suptitle() and "Nscale" in fig.get_suptitle()
+    title = fig.get_suptitle()
+    assert title.startswith("By ") and "Nscale" in title and "nan" not in title and "<NA>" not in title
 
 
 def test_a_peer_row_for_nscale_is_refused(data):
