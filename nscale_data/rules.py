@@ -337,7 +337,8 @@ def _traced(tables: dict[str, Table], problems: list[Problem]) -> None:
             if claim is None:
                 problems.append(Problem(t.file, line, "source_id", f"no claim from {_short(row['source_id'])} states this row's {column}"))
             elif claim["value"] is not None and (claim["value"] != float(row[column]) or claim["qualifier"] != row["qualifier"]):
-                problems.append(Problem(t.file, line, "qualifier", f"its source's claim states {claim['value']:g} as {claim['qualifier']!r}"))
+                wrong = column if claim["value"] != float(row[column]) else "qualifier"
+                problems.append(Problem(t.file, line, wrong, f"its source's claim states {claim['value']:g} as {claim['qualifier']!r}"))
     for name, columns in TRACED.items():
         t = tables[name]
         key = t.resource.primary_key

@@ -224,3 +224,10 @@ def test_a_peer_row_for_nscale_is_refused(data):
 def test_a_replacement_from_another_company_is_refused(data):
     line = data.set_cell("peer_capital.csv", "lambda-credit-2025-08", "superseded_by", "crusoe-brookfield-2025-06")
     assert any(str(p).startswith(f"peer_capital.csv:{line}: superseded_by:") for p in validate(data.directory))
+
+
+def test_a_peer_figure_its_source_does_not_state_is_refused(data):
+    line = data.set_cell("peer_capacity.csv", "coreweave-mw-active-2025", "qualifier", "exact")  # the source says "more than"
+    assert any(str(p).startswith(f"peer_capacity.csv:{line}: qualifier:") for p in validate(data.directory))
+    line = data.set_cell("peer_capital.csv", "crusoe-series-e-2025-10", "amount_usd", "1375000000")
+    assert f"peer_capital.csv:{line}: amount_usd: its source's claim states 1.4e+09 as 'exact'" in map(str, validate(data.directory))
