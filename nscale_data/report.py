@@ -52,7 +52,7 @@ figcaption, .muted { color: #444; font-size: 0.92rem; }
 .downloads { font-size: 0.9rem; }
 .table-wrap { overflow-x: auto; max-width: 100%; margin: 1rem 0; }
 table { border-collapse: collapse; font-size: 0.85rem; }
-caption { text-align: left; color: #444; padding-bottom: 0.3rem; }
+caption { text-align: left; color: #444; padding-bottom: 0.3rem; position: sticky; left: 0; max-width: min(100%, calc(100vw - 2rem)); }
 th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; overflow-wrap: normal; }
 th { background: #f2f2f2; }
 td:target, tr:target td { background: #fff3c4; }
