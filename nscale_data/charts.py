@@ -488,11 +488,11 @@ def peers_chart(as_of: AsOf = None) -> Figure:
             "(≥: not a complete history), its capacity the latest company-wide figure, or the sum of the sites found, each counted from its source's publication. "
             + LADDER_NOTE)
     _footer(fig, as_of, note, [*_source_ids(as_of), *(s for ids in table["source_ids"] for s in ids)])
-    rows = []
+    rows, day_drawn = [], as_of or dataset_as_of()
     for company_id, row in table.iterrows():
-        rows += [(as_of or dataset_as_of(), company_id, "equity", "", row["equity_usd"], "USD"),
-                 (as_of or dataset_as_of(), company_id, "debt", "", row["debt_usd"], "USD")]
-        rows += [(as_of or dataset_as_of(), company_id, m, level, row[f"{m}_{level}"], u)
+        rows += [(day_drawn, company_id, "equity", "", row["equity_usd"], "USD"),
+                 (day_drawn, company_id, "debt", "", row["debt_usd"], "USD")]
+        rows += [(day_drawn, company_id, m, level, row[f"{m}_{level}"], u)
                  for m, u in (("gpus", "GPUs"), ("mw", "MW")) for level in LEVELS]
     fig.data = _data(rows, ["as_of", "company_id", "series", "level", "value", "unit"])
     return fig

@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from nscale_data.analysis import COUNTED_AT, LEVELS, capital_raised, debt_raised, gpus_by_region, mw_by_region
+# summary()'s own figure helpers: a peer's "no figure" is written as Nscale's is.
+from nscale_data.analysis import COUNTED_AT, LEVELS, _missing, _plain_number, as_number, summary
 from nscale_data.dataset import (
     AsOf,
     Directory,
-    latest_source_date,
     load_claims,
     load_companies,
     load_peer_capacity,
@@ -65,14 +65,8 @@ def peers(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
     capital, capacity = capital[capital["source_id"].isin(sources.index)], capacity[capacity["source_id"].isin(sources.index)]
     ends = period_end(sources["published_date"], sources["published_date_precision"])
     published = dict(zip(sources.index, zip(ends, sources["published_date"], sources["published_date_precision"].astype(str))))
-    # Each company's rows as plain dicts, grouped once: one pass over the tables, whatever the number of companies.
-    capital_of: dict[str, list[dict]] = {}
-    for item_id, item in row_dicts(capital).items():
-        capital_of.setdefault(item["company_id"], []).append({"id": item_id, **item})
-    capacity_of: dict[str, list[dict]] = {}
-    capacity = capacity.assign(known=period_end(capacity["stated_date"], capacity["stated_date_precision"]))
-    for figure_id, figure in row_dicts(capacity).items():
-        capacity_of.setdefault(figure["company_id"], []).append({"id": figure_id, **figure})
+    capital_of = _by_company(capital)
+    capacity_of = _by_company(capacity.assign(known=period_end(capacity["stated_date"], capacity["stated_date_precision"])))
     rows = []
     for company_id, company in row_dicts(companies).items():
         if company["figures_from"] == "detailed_tables":
@@ -89,27 +83,39 @@ def peers(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
             table[f"{measure}_{level}"] = table[f"{measure}_{level}"].astype("Float64" if measure == "mw" else "Int64")
     for column in ("equity_usd", "debt_usd"):
         table[column] = table[column].astype("Int64")
+    equity = table["equity_usd"].astype("Float64")
+    both = equity + table["debt_usd"].astype("Float64")  # <NA> if either is missing
     for level in LEVELS:
         # Per GPU only where the GPUs are the company's: a sum of the sites found says nothing per GPU.
         whole = ~table[f"gpus_basis_{level}"].fillna("").str.startswith(tuple(f"{s}, sum of" for s in STATUSES))
         gpus = table[f"gpus_{level}"].astype("Float64").where(whole)
-        table[f"equity_per_gpu_{level}"] = (table["equity_usd"].astype("Float64") / gpus).round(0)
-        both = table["equity_usd"].astype("Float64") + table["debt_usd"].astype("Float64")  # <NA> if either is missing
+        table[f"equity_per_gpu_{level}"] = (equity / gpus).round(0)
         table[f"capital_per_gpu_{level}"] = (both / gpus).round(0)
     return table
 
 
+def _by_company(frame: pd.DataFrame) -> dict[str, list[dict]]:
+    """Each company's rows as plain dicts (with their ``id``), grouped in one pass whatever the number of companies."""
+    grouped: dict[str, list[dict]] = {}
+    for row_id, row in row_dicts(frame).items():
+        grouped.setdefault(row["company_id"], []).append({"id": row_id, **row})
+    return grouped
+
+
 def _from_detailed_tables(as_of: AsOf, directory: Directory) -> dict:
-    """Nscale's row: the package's own totals, its regions summed (the worldwide roadmap is a goal, never added)."""
-    row = {"equity_usd": capital_raised(as_of, directory), "equity_qualifier": "exact",
-           "debt_usd": debt_raised(as_of, directory), "debt_qualifier": "exact", "claim_ids": [], "source_ids": []}
-    for measure, table in (("gpus", gpus_by_region(as_of, directory)), ("mw", mw_by_region(as_of, directory))):
-        for level in LEVELS:
-            total = _sum_present(table[level])
+    """Nscale's row: ``summary``'s totals, its regions summed (the worldwide roadmap is a goal, never added)."""
+    totals = summary(as_of, directory)
+    row = {"equity_usd": totals["capital_raised_usd"], "equity_qualifier": "exact",
+           "debt_usd": totals["debt_raised_usd"], "debt_qualifier": "exact", "claim_ids": [], "source_ids": []}
+    regions = totals["gpus_by_region"].values()
+    for level in LEVELS:
+        for measure, values in (("gpus", [r[level] for r in regions]), ("mw", [r["power_mw"][level] for r in regions])):
+            present = [v for v in values if v is not None]
+            total = _plain_number(sum(present)) if present else None
             row[f"{measure}_{level}"] = total
             row[f"{measure}_basis_{level}"] = None if total is None else "its deployments, regions summed, overlaps removed"
-    latest = latest_source_date(as_of, directory)
-    row["latest_source"], row["latest_source_precision"] = (pd.NaT, None) if latest is None else (latest, "day")
+    latest = totals["latest_source"]
+    row["latest_source"], row["latest_source_precision"] = (pd.NaT, None) if latest is None else (pd.Timestamp(latest), "day")
     return row
 
 
@@ -134,7 +140,7 @@ def _from_company_figures(capital: list[dict], capacity: list[dict], claims_by_s
             admitted = [(value, status, basis) for status, (value, qualifier, basis) in figures.items()
                         if value is not None and qualifier in COUNTED_AT[level]]
             best = max(admitted, default=None, key=lambda item: item[0])
-            row[f"{measure}_{level}"] = None if best is None else _number(best[0])
+            row[f"{measure}_{level}"] = None if best is None else as_number(best[0])
             row[f"{measure}_basis_{level}"] = None if best is None else f"{best[1]}, {best[2]}"
     row["claim_ids"] = [claim for item in used for claim in claims_by_subject.get(item["id"], [])]
     row["source_ids"] = sorted({item["source_id"] for item in used})
@@ -162,20 +168,6 @@ def _figure(rows: list[dict], used: list[dict]) -> tuple[float | None, str | Non
     return sum(float(r["value"]) for r in sites), qualifier, f"sum of {len(sites)} site{'s' if len(sites) > 1 else ''} found ({words})"
 
 
-def _missing(value) -> bool:
-    return value is None or value is pd.NA or value != value
-
-
-def _sum_present(values: pd.Series) -> int | float | None:
-    """The sum of the figures present; None where there is none (never 0 for no figure)."""
-    present = values.dropna()
-    return _number(float(present.sum())) if len(present) else None
-
-
-def _number(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else value
-
-
 def peers_summary(as_of: AsOf = None, directory: Directory = None) -> list[dict]:
     """``peers`` as plain JSON-ready values: one object per company, ``None`` where no figure exists.
 
@@ -190,17 +182,14 @@ def peers_summary(as_of: AsOf = None, directory: Directory = None) -> list[dict]
                  "latest_source": None if pd.isna(row["latest_source"]) else row["latest_source"].strftime("%Y-%m-%d"),
                  "latest_source_precision": row["latest_source_precision"]}
         for kind in ("equity", "debt"):
-            entry[f"{kind}_usd"] = _plain(row[f"{kind}_usd"])
+            entry[f"{kind}_usd"] = _plain_number(row[f"{kind}_usd"])
             entry[f"{kind}_qualifier"] = row[f"{kind}_qualifier"]
         for measure in ("gpus", "mw"):
-            entry[measure] = {level: _plain(row[f"{measure}_{level}"]) for level in LEVELS}
+            entry[measure] = {level: _plain_number(row[f"{measure}_{level}"]) for level in LEVELS}
             entry[f"{measure}_basis"] = {level: row[f"{measure}_basis_{level}"] for level in LEVELS}
         for ratio in ("equity_per_gpu", "capital_per_gpu"):
-            entry[f"{ratio}_usd"] = {level: _plain(row[f"{ratio}_{level}"]) for level in LEVELS}
+            entry[f"{ratio}_usd"] = {level: _plain_number(row[f"{ratio}_{level}"]) for level in LEVELS}
         entry["claim_ids"], entry["source_ids"] = list(row["claim_ids"]), list(row["source_ids"])
         result.append(entry)
     return result
 
-
-def _plain(value) -> int | float | None:
-    return None if value is None or pd.isna(value) else _number(float(value))

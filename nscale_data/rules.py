@@ -29,9 +29,7 @@ TRACED = {
     "funding_rounds": ("amount_usd", "valuation_usd"),
     "debt_facilities": ("amount_usd", "accordion_usd"),
     "deployments": ("gpu_count", "power_mw", "contract_value_usd"),
-    "peer_capital": ("amount_usd",),
-    "peer_capacity": ("value",),
-}
+}  # a peer's row is checked against the claim of its own source (``_traced``)
 # Each measured figure of a deployment and the column saying how the source states it.
 QUALIFIED = {"gpu_count": "gpu_count_qualifier", "power_mw": "power_mw_qualifier"}
 LINKS = ("part_of", "same_gpus_as", "superseded_by")
