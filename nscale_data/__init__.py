@@ -27,7 +27,7 @@ _EXPORTS = {
         "load_deployments", "load_funding_rounds", "load_peer_capacity", "load_peer_capital", "load_sources",
     ],
     "comparison": ["peers", "peers_summary"],
-    "validation": ["validate"],
+    "validation": ["data_fingerprint", "use_data", "validate"],
     "errors": ["DatasetError", "Problem"],
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
@@ -58,6 +58,7 @@ __all__ = [
     "capital_table",
     "claim_checks",
     "conflicts",
+    "data_fingerprint",
     "dataset_as_of",
     "debt_raised",
     "events",
@@ -80,6 +81,7 @@ __all__ = [
     "source_checks",
     "summary",
     "tables",
+    "use_data",
     "validate",
     "worldwide",
 ]

@@ -69,11 +69,17 @@ def _parser() -> argparse.ArgumentParser:
     figures.add_argument("--force", action="store_true", help="rebuild everything, stale or not")
     figures.add_argument("--jobs", type=_jobs, default=None, help="notebooks run in parallel (default: number of cores)")
     figures.add_argument("--timeout", type=_seconds, default=300.0, help="seconds allowed per notebook (default: 300)")
+    figures.add_argument("--data", type=Path, help="a data package directory the notebooks and charts read instead "
+                         "of the packaged data (write the results elsewhere with --out and --notebooks)")
     figures.set_defaults(run=_figures)
 
     report = commands.add_parser("report", help="write a static HTML report (notebooks, figures, sources)")
     report.add_argument("--out", type=Path, default=Path("site"), help="output directory (default: site)")
     report.add_argument("--force", action="store_true", help="write into a non-empty directory that holds no earlier report")
+    report.add_argument("--notebooks", type=Path, default=Path("notebooks"), help="executed notebooks (default: notebooks)")
+    report.add_argument("--figures", type=Path, default=Path("figures"), help="figure directory (default: figures)")
+    report.add_argument("--data", type=Path, help="a data package directory (default: the packaged data); the notebooks "
+                      "and figures must have been built from it (nscale-data figures --data)")
     report.set_defaults(run=_report)
     return parser
 
@@ -217,7 +223,7 @@ def _conflicts(args) -> int:
 def _figures(args) -> int:
     from nscale_data.figures import build_all
 
-    return build_all(args.out, args.notebooks, force=args.force, jobs=args.jobs, timeout=args.timeout)
+    return build_all(args.out, args.notebooks, force=args.force, jobs=args.jobs, timeout=args.timeout, data=args.data)
 
 
 def _jobs(text: str) -> int:
@@ -242,7 +248,7 @@ def _report(args) -> int:
     from nscale_data.report import ReportError, build_report
 
     try:
-        pages = build_report(args.out, force=args.force)
+        pages = build_report(args.out, args.notebooks, args.figures, args.data, force=args.force)
     except ReportError as exc:
         print(f"nscale-data: {exc}", file=sys.stderr)
         return 1

@@ -6,7 +6,7 @@ of a fresh kernel per notebook; the longest known notebook starts first. A
 figure whose notebook draws the same chart is saved from that notebook's
 kernel right after it, from the very figure the notebook drew, so each chart
 is computed once; any other figure is rendered in this process. Each target
-records the hash of its inputs (its data tables, the library code, the
+records the hash of its inputs (the data package, the library code, the
 pinned environment and, for a notebook, its cells' code) and how long it
 took in ``build/regenerate-state.json``; a target whose inputs and outputs
 are unchanged is skipped.
@@ -35,14 +35,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from nscale_data.schema import PACKAGE_FILE, PACKAGED_DATA
+from nscale_data.errors import DatasetError
+from nscale_data.files import UnsafeFile
+from nscale_data.validation import Directory, data_fingerprint, data_in_use, data_used
 
 PACKAGE_CODE = Path(__file__).parent
 STATE_FILE = Path("build") / "regenerate-state.json"
+DATA_MARK = "nscale-data data sha256:"  # a figure's SVG names the data it was drawn from after this
 KERNEL = "python3"
-TABLES = ("sources", "funding_rounds", "deployments", "claims")
-CHART_TABLES = ("sources", "funding_rounds", "deployments")
-PEER_TABLES = (*CHART_TABLES, "debt_facilities", "claims", "companies", "peer_capital", "peer_capacity")
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,6 @@ class Target:
     """One thing to build: a figure (SVG and PNG) or a notebook's outputs."""
 
     name: str
-    tables: tuple[str, ...]
     chart: str | None = None  # name of the function in nscale_data.charts
     notebook: str | None = None  # the notebook that draws this chart with its default arguments, and leaves it so
 
@@ -60,19 +59,12 @@ class Target:
 
 
 FIGURES = (
-    Target("capital-and-gpus", CHART_TABLES, "capital_and_gpus", "02-capital-and-gpus-by-region.ipynb"),
-    Target("timeline", CHART_TABLES, "timeline", "03-timeline.ipynb"),
-    Target("article-vs-sources", TABLES, "article_vs_sources", "04-article-vs-sources.ipynb"),
-    Target("capex-vs-capital", CHART_TABLES, "capex_vs_capital", "05-capital-against-cost.ipynb"),
-    Target("peers", PEER_TABLES, "peers_chart", "06-peers.ipynb"),
+    Target("capital-and-gpus", "capital_and_gpus", "02-capital-and-gpus-by-region.ipynb"),
+    Target("timeline", "timeline", "03-timeline.ipynb"),
+    Target("article-vs-sources", "article_vs_sources", "04-article-vs-sources.ipynb"),
+    Target("capex-vs-capital", "capex_vs_capital", "05-capital-against-cost.ipynb"),
+    Target("peers", "peers_chart", "06-peers.ipynb"),
 )
-# The tables each notebook shows; a notebook not listed here depends on every table.
-NOTEBOOK_TABLES = {
-    "02-capital-and-gpus-by-region.ipynb": CHART_TABLES,
-    "03-timeline.ipynb": CHART_TABLES,
-    "05-capital-against-cost.ipynb": CHART_TABLES,
-    "06-peers.ipynb": PEER_TABLES,
-}
 
 
 @dataclass
@@ -92,8 +84,9 @@ def build_all(
     report: Callable[[str], None] = print,
     state_file: Path = STATE_FILE,
     figures: tuple[Target, ...] = FIGURES,
+    data: Directory = None,
 ) -> int:
-    """Rebuild every stale figure and every stale notebook in ``notebooks``.
+    """Rebuild every stale figure and every stale notebook in ``notebooks``, from ``data`` (default: the packaged data).
 
     First removes the temporary files a killed run left beside the outputs.
     Prints one line per target as it finishes and a closing summary; returns
@@ -101,6 +94,11 @@ def build_all(
     Ctrl-C stops the run: no notebook starts after it, the running kernels
     are killed, what was built is kept, and it returns 130 after one line.
     """
+    with data_used(data):
+        return _build_all(out, notebooks, force, jobs, timeout, report, state_file, figures, named_data=data is not None)
+
+
+def _build_all(out, notebooks, force, jobs, timeout, report, state_file, figures, named_data) -> int:
     start = time.perf_counter()
     state: dict = {}
     outcomes: list[Outcome] = []
@@ -115,17 +113,18 @@ def build_all(
             line = f"{outcome.status:<11} {_key(outcome.target)} ({outcome.seconds:.1f}s)"
             report(line + (f"\n            {outcome.error}" if outcome.error else ""))
 
-    kernels = _Kernels(notebooks, out, timeout, finished)
+    try:
+        data_digest = data_fingerprint()
+    except (DatasetError, OSError, UnsafeFile):
+        data_digest = ""  # unreadable: everything is stale, and the data check says why
+    kernels = _Kernels(notebooks, out, timeout, finished, data_in_use() if named_data else None, data_digest)
     paths = sorted(notebooks.glob("*.ipynb"))
     try:
         figure_outputs = [[out / f"{t.name}{suffix}" for suffix in (".svg", ".png", ".csv")] for t in figures]
         remove_stale_temporaries([*(p for pair in figure_outputs for p in pair), *paths, state_file])
         state.update(_read_state(state_file))
-        figure_targets = [(t, _inputs_hash(t, None), o) for t, o in zip(figures, figure_outputs)]
-        notebook_targets = []
-        for path in paths:
-            target = Target(path.name, NOTEBOOK_TABLES.get(path.name, TABLES))
-            notebook_targets.append((target, _inputs_hash(target, path), [path]))
+        figure_targets = [(t, _inputs_hash(data_digest, None), o) for t, o in zip(figures, figure_outputs)]
+        notebook_targets = [(Target(path.name), _inputs_hash(data_digest, path), [path]) for path in paths]
         if not notebooks.is_dir():
             report(f"{notebooks}/ not found: notebooks skipped")
 
@@ -260,22 +259,24 @@ def _build_figure(target: Target, out: Path) -> Outcome:
 def save_figure(fig, base: Path) -> None:
     """Write ``base``.svg, ``base``.png and ``base``.csv (the numbers drawn), byte for byte reproducible, each atomically.
 
-    The image files carry the chart's one-sentence description as their title.
+    The image files carry the chart's one-sentence description as their title;
+    the SVG also names the fingerprint of the data drawn (``DATA_MARK``).
     """
     import matplotlib
 
     from nscale_data.charts import STYLE
 
     title = getattr(fig, "description", "")
+    data = f"{DATA_MARK}{data_fingerprint()}"
     with matplotlib.rc_context(STYLE):
-        for suffix, options in ((".svg", {"metadata": {"Date": None, "Creator": None, "Title": title}}),
+        for suffix, options in ((".svg", {"metadata": {"Date": None, "Creator": None, "Title": title, "Identifier": data}}),
                                 (".png", {"dpi": 150, "metadata": {"Software": None, "Title": title}})):
             with atomic_write(base.with_suffix(suffix)) as handle:
                 fig.savefig(handle, format=suffix[1:], **options)
-    data = getattr(fig, "data", None)  # a chart that declares no data gets an empty file, so every chart has its three files
+    table = getattr(fig, "data", None)  # a chart that declares no data gets an empty file, so every chart has its three files
     with atomic_write(base.with_suffix(".csv"), "w") as handle:
-        if data is not None:
-            data.to_csv(handle, index=False, lineterminator="\n")
+        if table is not None:
+            table.to_csv(handle, index=False, lineterminator="\n")
 
 
 class atomic_write:
@@ -311,8 +312,10 @@ class _Kernels:
     a running thread as finished.
     """
 
-    def __init__(self, directory: Path, out: Path, timeout: float, finished: Callable[[Outcome, str, list[Path]], None]):
+    def __init__(self, directory: Path, out: Path, timeout: float, finished: Callable[[Outcome, str, list[Path]], None],
+                 data: Path | None, data_digest: str):
         self.directory, self.out, self.timeout, self.finished = directory, out, timeout, finished
+        self.data, self.data_digest = data, data_digest  # the data the notebooks read (None: the packaged data)
         self.work: queue.Queue = queue.Queue()
         self.leftover: list = []  # figures whose notebook failed
         self.stopping = threading.Event()
@@ -364,7 +367,7 @@ class _Kernels:
                         km = _start_kernel(self.directory)
                         with self.lock:
                             self.running.add(km)
-                    outcome, saved = _execute(km, self.directory, self.out, target, figures, self.timeout)
+                    outcome, saved = _execute(km, self, target, figures)
                 except Exception as exc:  # a kernel that cannot start fails this notebook, not the run
                     outcome = Outcome(target, "failed", time.perf_counter() - start, f"{type(exc).__name__}: {exc}")
                 if outcome.status == "failed" and km is not None:
@@ -401,8 +404,11 @@ def _start_kernel(directory: Path):
     return km
 
 
-def _execute(km, directory: Path, out: Path, target: Target, figures: list, timeout: float) -> tuple[Outcome, list]:
+def _execute(km, kernels: _Kernels, target: Target, figures: list) -> tuple[Outcome, list]:
     """Run one notebook top to bottom in a warm kernel (namespace cleared first), save it, then its figures.
+
+    The notebook records the fingerprint of the data it read (``kernels.data``,
+    set in the kernel before the first cell, or the packaged data).
 
     Every wait on the kernel (its client connecting, the clearing, each cell)
     ends ``timeout`` seconds after the notebook was taken; saving each figure
@@ -413,6 +419,7 @@ def _execute(km, directory: Path, out: Path, target: Target, figures: list, time
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, DeadKernelError
 
+    directory, out, timeout = kernels.directory, kernels.out, kernels.timeout
     deadline = time.monotonic() + timeout
 
     def remaining(cell=None) -> float:
@@ -437,6 +444,8 @@ def _execute(km, directory: Path, out: Path, target: Target, figures: list, time
                 return "" if content.get("status") == "ok" else f"{content.get('ename')}: {content.get('evalue')}"
 
             run("%reset -f")
+            if kernels.data is not None:
+                run(f"import nscale_data; nscale_data.use_data({str(kernels.data)!r})")
             info = client.wait_for_reply(client.kc.kernel_info(), hidden)
             nb.metadata["language_info"] = info["content"]["language_info"]  # as JupyterLab records it
             if figures:
@@ -460,7 +469,7 @@ def _execute(km, directory: Path, out: Path, target: Target, figures: list, time
     finally:
         if client.kc is not None:
             client.kc.stop_channels()
-    normalise(nb)
+    normalise(nb, kernels.data_digest)
     with atomic_write(path, "w") as handle:
         nbformat.write(nb, handle)
     return built, saved
@@ -509,8 +518,11 @@ def _describe(exc: Exception) -> str:
     return f"{error}: {exc.evalue}" if error else (lines[-1] if lines else type(exc).__name__)
 
 
-def normalise(nb) -> None:
+def normalise(nb, data_digest: str | None = None) -> None:
     """Strip what varies between runs: timings, kernel details, the warm kernel's execution counts.
+
+    Records ``data_digest``, the fingerprint of the data the notebook read,
+    under ``nscale_data`` in its metadata, where JupyterLab keeps it.
 
     Printed text arrives in as many stream messages as the kernel happened to
     flush, which varies with load; consecutive outputs of one stream are
@@ -520,6 +532,7 @@ def normalise(nb) -> None:
         "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": KERNEL},
         # As the kernel reports it, which is what JupyterLab writes on saving: saving in Lab leaves no diff.
         "language_info": dict(nb.metadata.get("language_info") or {"name": "python"}),
+        **({"nscale_data": {"data_sha256": data_digest}} if data_digest else {}),
     }
     count = 0
     for cell in nb.cells:
@@ -542,10 +555,11 @@ def normalise(nb) -> None:
                 output.execution_count = cell.execution_count
 
 
-def _inputs_hash(target: Target, notebook: Path | None) -> str:
-    digest = hashlib.sha256()
-    files = [PACKAGED_DATA / PACKAGE_FILE, *(PACKAGED_DATA / f"{t}.csv" for t in target.tables)]
-    files += sorted(PACKAGE_CODE.glob("*.py"))
+def _inputs_hash(data_digest: str, notebook: Path | None) -> str:
+    """What a target is built from: the whole data package (every chart dates itself by the latest source,
+    which looks at most tables), the library code, the pinned environment and a notebook's cells."""
+    digest = hashlib.sha256(data_digest.encode() + b"\0")
+    files = sorted(PACKAGE_CODE.glob("*.py"))
     lock = PACKAGE_CODE.parent / "requirements.lock"
     for path in files + ([lock] if lock.exists() else []):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")

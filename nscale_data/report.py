@@ -31,8 +31,9 @@ import pandas as pd
 
 from nscale_data import analysis, checks, tables
 from nscale_data.dataset import Directory, dataset_as_of, latest_source_date, load_changes, load_claims, load_sources
-from nscale_data.figures import FIGURES, atomic_write, remove_stale_temporaries
-from nscale_data.schema import PACKAGED_DATA
+from nscale_data.files import MAX_CSV_BYTES, read_bytes
+from nscale_data.figures import DATA_MARK, FIGURES, atomic_write, remove_stale_temporaries
+from nscale_data.validation import data_files, data_fingerprint, data_in_use
 
 MARKER = ".nscale-data-report"  # written into every report, so a rebuild knows the directory is its own
 TEMPLATES = Path(__file__).parent / "templates"  # the basic template, with alt text on every chart
@@ -93,12 +94,16 @@ def build_report(
     ReportError, before writing anything, if ``out`` is a file, if it or any
     path to be written in it is a symbolic link, or if it is a non-empty
     directory holding no earlier report and ``force`` is false; and if
-    writing fails.
+    writing fails; and if a notebook or a chart records that it was made
+    from other data than ``directory`` (default: the packaged data), since
+    its numbers would then differ from the pages around it.
     """
+    reviewed, latest = dataset_as_of(directory), latest_source_date(directory=directory)  # the data is valid
+    data = Path(directory) if directory is not None else data_in_use()
+    _check_made_from(data, data_fingerprint(data), notebooks, figures, directory is not None)
     charts = [target.name for target in FIGURES if all((figures / f"{target.name}{s}").is_file() for s in (".svg", ".png", ".csv"))]
     descriptions = {name: _description(figures / f"{name}.svg") for name in charts}
     chapters = [(path, f"{path.stem}.html", *notebook_html(path, descriptions)) for path in sorted(notebooks.glob("*.ipynb"))]
-    reviewed, latest = dataset_as_of(directory), latest_source_date(directory=directory)
     footer = _footer(reviewed, latest)
 
     pages: dict[str, str] = {"index.html": _page(TITLE, index_html(analysis.summary(directory=directory), chapters, charts, descriptions), footer)}
@@ -108,10 +113,10 @@ def build_report(
         pages[page] = _page(title, body + _pager(previous, following), footer, heading=False)
     pages["figures.html"] = _page("Every figure and its source", figures_html(directory), footer)
     pages["sources.html"] = _page("Sources", sources_html(load_sources(directory=directory), load_claims(directory=directory)), footer)
-    pages["data.html"] = _page("The data", data_html(reviewed, latest), footer)
+    pages["data.html"] = _page("The data", data_html(reviewed, latest, data_files(data)), footer)
     pages["changes.html"] = _page("What changed", changes_html(load_changes(directory)), footer)
     files = {f"figures/{name}{suffix}": (figures / f"{name}{suffix}").read_bytes() for name in charts for suffix in (".svg", ".png", ".csv")}
-    files |= {f"data/{path.name}": path.read_bytes() for path in sorted(PACKAGED_DATA.iterdir()) if path.suffix in (".csv", ".json")}
+    files |= {f"data/{name}": read_bytes(data, name, MAX_CSV_BYTES) for name in data_files(data)}
 
     targets = [out / MARKER, *(out / name for name in pages), out / "figures", out / "data", *(out / name for name in files)]
     _check_out(out, targets, force)
@@ -131,6 +136,34 @@ def build_report(
     except OSError as exc:
         raise ReportError(f"cannot write report to {out}: {exc.strerror or exc}") from None
     return [out / name for name in pages]
+
+
+def _check_made_from(data: Path, digest: str, notebooks: Path, figures: Path, named: bool) -> None:
+    """Raise ReportError if a notebook or a chart's SVG records a data fingerprint other than ``digest``."""
+    made = [(path, _notebook_data(path)) for path in sorted(notebooks.glob("*.ipynb"))]
+    made += [(path, _svg_data(path)) for path in sorted(figures.glob("*.svg"))]
+    for path, recorded in made:
+        if recorded and recorded != digest:
+            command = f"nscale-data figures --data {data}" if named else "make figures"
+            raise ReportError(f"{path} was made from other data than {data}; rebuild it first ({command})")
+
+
+def _notebook_data(path: Path) -> str | None:
+    """The data fingerprint a notebook records (see ``figures.normalise``), or None."""
+    try:
+        recorded = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("nscale_data", {})
+    except (OSError, ValueError, AttributeError):
+        return None  # unreadable: rendering it reports the problem
+    return recorded.get("data_sha256") if isinstance(recorded, dict) else None
+
+
+def _svg_data(svg: Path) -> str | None:
+    """The data fingerprint a chart's SVG records (see ``figures.save_figure``), or None."""
+    try:
+        match = re.search(re.escape(DATA_MARK) + r"([0-9a-f]{64})", svg.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return match.group(1) if match else None
 
 
 def _check_out(out: Path, paths: list[Path], force: bool) -> None:
@@ -297,9 +330,8 @@ def sources_html(sources: pd.DataFrame, claims: pd.DataFrame) -> str:
     return "".join(parts)
 
 
-def data_html(reviewed, latest) -> str:
-    files = "".join(f'<li><a href="data/{_e(path.name)}">{_e(path.name)}</a></li>'
-                    for path in sorted(PACKAGED_DATA.iterdir()) if path.suffix in (".csv", ".json"))
+def data_html(reviewed, latest, names: list[str]) -> str:
+    files = "".join(f'<li><a href="data/{_e(name)}">{_e(name)}</a></li>' for name in names)
     citation = CITATION.format(reviewed=tables.day(reviewed), latest=tables.day(latest))
     return (
         "<p>The data behind every page: six CSV tables described by a Frictionless <code>datapackage.json</code> "

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import hashlib
 import os
 from contextlib import contextmanager
 from functools import lru_cache
@@ -14,10 +15,71 @@ from pathlib import Path
 
 from nscale_data import rules
 from nscale_data.errors import DatasetError, Problem
+from nscale_data.files import MAX_CSV_BYTES, read_bytes
 from nscale_data.reading import Table, read_table
 from nscale_data.schema import PACKAGE_FILE, PACKAGED_DATA, Package, check_against, read_package
 
 Directory = str | Path | None
+_in_use: Path | None = None  # the data read where no directory is named (None: the packaged data)
+
+
+def use_data(directory: Directory = None) -> Path:
+    """Read ``directory`` wherever no directory is named, from now on in this process; None: the packaged data again.
+
+    ``nscale-data figures --data DIR`` runs this in each notebook's kernel, so
+    notebooks written for the packaged data show an edited copy. Returns the
+    directory now in use.
+
+    Examples:
+        >>> use_data() == PACKAGED_DATA
+        True
+    """
+    global _in_use
+    _in_use = Path(os.path.realpath(directory)) if directory is not None else None
+    return data_in_use()
+
+
+def data_in_use() -> Path:
+    """The directory read where no directory is named (see ``use_data``)."""
+    return _in_use or PACKAGED_DATA
+
+
+@contextmanager
+def data_used(directory: Directory):
+    """Within the block, read ``directory`` where no directory is named (None: leave the data in use as it is)."""
+    global _in_use
+    previous = _in_use
+    if directory is not None:
+        use_data(directory)
+    try:
+        yield
+    finally:
+        _in_use = previous
+
+
+def data_files(directory: Directory = None) -> list[str]:
+    """The files of a data package: its descriptor and the CSV files it lists, sorted by name.
+
+    Examples:
+        >>> data_files()[:3]
+        ['changes.csv', 'claims.csv', 'companies.csv']
+    """
+    path = Path(directory) if directory is not None else data_in_use()
+    return sorted({PACKAGE_FILE, *(resource.path for resource in read_package(path).resources.values())})
+
+
+def data_fingerprint(directory: Directory = None) -> str:
+    """A SHA-256 digest of the data package's files, names and bytes: equal for two copies of the same data.
+
+    Notebooks and charts record the fingerprint of the data they were made
+    from, so the report can refuse one made from other data than its pages.
+    Raises ``DatasetError``, ``UnsafeFile`` or ``OSError`` where the files cannot be read.
+    """
+    path = Path(directory) if directory is not None else data_in_use()
+    digest = hashlib.sha256()
+    for name in data_files(path):
+        digest.update(name.encode() + b"\0" + read_bytes(path, name, MAX_CSV_BYTES) + b"\0")
+    return digest.hexdigest()
 
 
 def validate(directory: Directory = None) -> list[Problem]:
@@ -36,7 +98,7 @@ def validate(directory: Directory = None) -> list[Problem]:
 
 def _fingerprint(directory: Directory) -> tuple[Path, tuple]:
     """The directory and the size and modification time of its files, so edits reload."""
-    path = Path(os.path.realpath(directory)) if directory is not None else PACKAGED_DATA
+    path = Path(os.path.realpath(directory)) if directory is not None else data_in_use()
     try:
         stamp = tuple(sorted((f.name, *_stat(f)) for f in path.iterdir()))
     except OSError:

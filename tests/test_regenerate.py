@@ -9,7 +9,7 @@ import pytest
 
 from conftest import REPO, write_notebook
 from nscale_data import charts, figures
-from nscale_data.figures import FIGURES, Target, atomic_write, build_all
+from nscale_data.figures import Target, atomic_write, build_all
 from nscale_data.schema import PACKAGED_DATA
 
 
@@ -53,23 +53,22 @@ def test_editing_a_notebook_rebuilds_only_that_notebook(tmp_path):
     assert lines[-1].startswith("1 built, 1 up to date, 0 failed")
 
 
-def test_changing_one_data_file_rebuilds_only_what_reads_it(tmp_path, monkeypatch):
+def test_changing_any_data_file_rebuilds_everything_and_a_copy_of_the_same_data_nothing(tmp_path, data, monkeypatch):
+    """Every chart dates itself by the latest source, which reads most tables: any data edit makes every target stale."""
     from matplotlib.figure import Figure
 
-    data = tmp_path / "data"
-    shutil.copytree(PACKAGED_DATA, data)
-    monkeypatch.setattr(figures, "PACKAGED_DATA", data)
     monkeypatch.setattr(charts, "blank", Figure, raising=False)  # a chart that costs nothing to draw
-    write_notebook(tmp_path, "02-capital-and-gpus-by-region.ipynb", "1")  # reads rounds, deployments, sources
-    write_notebook(tmp_path, "other.ipynb", "2")  # not listed: reads every table
-    real = (FIGURES[0], next(t for t in FIGURES if "claims" in t.tables))
-    chosen = tuple(Target(t.name, t.tables, "blank") for t in real)
+    write_notebook(tmp_path, "a.ipynb", "1")
+    chosen = (Target("blank", "blank"),)
     _build(tmp_path, figures=chosen)
-    with open(data / "claims.csv", "a", encoding="utf-8") as handle:
+    same = tmp_path / "same"
+    shutil.copytree(PACKAGED_DATA, same)
+    code, lines = _build(tmp_path, figures=chosen, data=same)
+    assert lines[-1] == "Nothing to do: all 2 figures and notebooks are up to date."
+    with open(data.path("changes.csv"), "a", encoding="utf-8") as handle:
         handle.write("\n")
-    code, lines = _build(tmp_path, figures=chosen)
-    rebuilt = {line.split()[2] for line in lines if line.startswith("built")}
-    assert rebuilt == {"other.ipynb", chosen[1].name}
+    code, lines = _build(tmp_path, figures=chosen, data=data.directory)
+    assert sorted(line.split()[2] for line in lines if line.startswith("built")) == ["a.ipynb", "blank"]
 
 
 def test_failing_notebook_keeps_its_old_file_and_reports_cell_and_error(tmp_path):
@@ -128,7 +127,7 @@ def test_a_figure_is_saved_from_the_kernel_of_the_notebook_that_draws_it(tmp_pat
     """The very figure the notebook drew is saved: a chart is computed once per rebuild."""
     write_notebook(tmp_path, "capex.ipynb", "from nscale_data import charts\nfig = charts.capex_vs_capital()",
                    "fig.data = fig.data.head(1)  # marks the notebook's figure")
-    target = Target("capex", FIGURES[0].tables, "capex_vs_capital", "capex.ipynb")
+    target = Target("capex", "capex_vs_capital", "capex.ipynb")
     code, lines = _build(tmp_path, figures=(target,))
     assert code == 0, lines
     assert [line.split()[:3] for line in lines[:2]] == [["built", "notebook", "capex.ipynb"], ["built", "figure", "capex"]]
@@ -141,7 +140,7 @@ def test_a_figure_whose_notebook_fails_is_still_built(tmp_path, monkeypatch):
 
     monkeypatch.setattr(charts, "blank", Figure, raising=False)  # exists in this process only, not in a kernel
     write_notebook(tmp_path, "bad.ipynb", "1 / 0")
-    code, lines = _build(tmp_path, figures=(Target("blank", FIGURES[0].tables, "blank", "bad.ipynb"),))
+    code, lines = _build(tmp_path, figures=(Target("blank", "blank", "bad.ipynb"),))
     assert code == 1
     assert any(line.startswith("failed      notebook bad.ipynb") for line in lines)
     assert any(line.startswith("built       figure blank") for line in lines)

@@ -15,7 +15,7 @@ import pytest
 from conftest import write_notebook
 from nscale_data import charts, dataset
 from nscale_data.cli import main
-from nscale_data.figures import TABLES, Target, build_all
+from nscale_data.figures import Target, build_all
 
 # Writes the kernel's process id beside the notebook, so a test can tell when it runs and whether it was killed.
 PID = "import os, pathlib\npathlib.Path('{name}.pid').write_text(str(os.getpid()))"
@@ -73,7 +73,7 @@ def test_temporary_files_left_by_a_killed_run_are_removed_by_the_next(tmp_path, 
     from matplotlib.figure import Figure
 
     monkeypatch.setattr(charts, "tiny", Figure, raising=False)
-    tiny = Target("tiny", TABLES, "tiny")
+    tiny = Target("tiny", "tiny")
     write_notebook(tmp_path, "a.ipynb", "1 + 1")
     assert _build(tmp_path, [], figures=(tiny,)) == 0
     left = [tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)[1]
