@@ -47,13 +47,19 @@ def numbers_stated(text: str, language: str) -> list[float]:
         >>> numbers_stated("£500mn, 1.2GW, 1.35 gigawatts", "en")
         [500000000.0, 1200.0, 1350.0]
     """
+    return list(_numbers(text, language))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _numbers(text: str, language: str) -> tuple[float, ...]:
+    """``numbers_stated``, parsed once per distinct phrase (phrases recur: one sentence states several figures)."""
     pattern, thousands, decimal = _number_pattern(language)
     found = []
     for match in pattern.finditer(text):
         digits = thousands.sub("", match.group(1)).replace(decimal, ".")
         scale = _SCALES[match.group(2).lower()] if match.group(2) else 1.0
         found.append(float(digits) * scale)
-    return found
+    return tuple(found)
 
 
 def states(text: str, language: str, value: float) -> bool:
@@ -65,4 +71,4 @@ def states(text: str, language: str, value: float) -> bool:
         >>> states("plus de 24 000 GPU", "fr", 23040)
         False
     """
-    return any(math.isclose(n, value, rel_tol=1e-9) for n in numbers_stated(text, language))
+    return any(math.isclose(n, value, rel_tol=1e-9) for n in _numbers(text, language))

@@ -266,17 +266,20 @@ def save_figure(fig, base: Path) -> None:
 
     from nscale_data.charts import STYLE
 
-    title = getattr(fig, "description", "")
-    data = f"{DATA_MARK}{data_fingerprint()}"
     with matplotlib.rc_context(STYLE):
-        for suffix, options in ((".svg", {"metadata": {"Date": None, "Creator": None, "Title": title, "Identifier": data}}),
-                                (".png", {"dpi": 150, "metadata": {"Software": None, "Title": title}})):
+        for suffix, options in ((".svg", {"metadata": svg_metadata(fig)}),
+                                (".png", {"dpi": 150, "metadata": {"Software": None, "Title": getattr(fig, "description", "")}})):
             with atomic_write(base.with_suffix(suffix)) as handle:
                 fig.savefig(handle, format=suffix[1:], **options)
     table = getattr(fig, "data", None)  # a chart that declares no data gets an empty file, so every chart has its three files
     with atomic_write(base.with_suffix(".csv"), "w") as handle:
         if table is not None:
             table.to_csv(handle, index=False, lineterminator="\n")
+
+
+def svg_metadata(fig) -> dict:
+    """A chart's SVG metadata: its description as title, the data's fingerprint, and no date or creator (they vary)."""
+    return {"Date": None, "Creator": None, "Title": getattr(fig, "description", ""), "Identifier": f"{DATA_MARK}{data_fingerprint()}"}
 
 
 class atomic_write:

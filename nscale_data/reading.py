@@ -87,13 +87,16 @@ def _column(f: Field, texts: tuple[str, ...], lines: list[int], file: str, probl
     Each distinct cell is converted once: a column of dates or qualifiers
     costs a dictionary look-up per row.
     """
-    converted = {text: _convert(f, text) for text in set(texts)}
+    distinct = set(texts)
+    converted = {text: _convert(f, text) for text in distinct}
     values = list(map({text: value for text, (value, _) in converted.items()}.__getitem__, texts))
     if any(message for _, message in converted.values()):
         for line, text in zip(lines, texts):
             if converted[text][1]:
                 problems.append(Problem(file, line, f.name, converted[text][1]))
-    present = [value for value in values if value is not None] if f.unique else []
+    if not f.unique or (len(distinct) == len(texts) and f.type in ("string", "date")):
+        return values  # distinct cells of a type read one way only: distinct values
+    present = [value for value in values if value is not None]
     if len(set(present)) < len(present):
         first: dict[object, int] = {}
         for line, text, value in zip(lines, texts, values):

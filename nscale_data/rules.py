@@ -215,8 +215,10 @@ def _peers(tables: dict[str, Table], problems: list[Problem]) -> None:
             problems.append(Problem(t.file, line, "superseded_by", f"{_short(later['item_id'])} must be announced later and not be replaced itself"))
 
 
-def subject_table(subject_id: str, ids: dict[str, set[str]]) -> str | None:
+def subject_table(subject_id: str, ids: dict[str, set[str]], owner: dict[str, str] | None = None) -> str | None:
     """The table every part of ``subject_id`` belongs to, or None if some part is unknown.
+
+    ``owner`` (from ``owners(ids)``) answers a one-row subject, the most common, in one look-up.
 
     Examples:
         >>> subject_table("a+b", {"deployments": {"a", "b"}})
@@ -224,20 +226,32 @@ def subject_table(subject_id: str, ids: dict[str, set[str]]) -> str | None:
         >>> subject_table("a+c", {"deployments": {"a", "b"}}) is None
         True
     """
-    if "+" not in subject_id:  # most subjects are one row: one set look-up per table
+    if "+" not in subject_id:
+        if owner is not None:
+            return owner.get(subject_id)
         return next((name for name, known in ids.items() if subject_id in known), None)
     parts = subject_id.split("+")
     return next((name for name, known in ids.items() if known.issuperset(parts)), None)
 
 
+def owners(ids: dict[str, set[str]]) -> dict[str, str]:
+    """Each id with the first table of ``ids`` that holds it, as ``subject_table`` finds it.
+
+        >>> owners({"deployments": {"a"}, "debt_facilities": {"a", "b"}})["a"]
+        'deployments'
+    """
+    return {key: name for name, known in reversed(ids.items()) for key in known}
+
+
 def _claims(tables: dict[str, Table], ids: dict[str, set[str]], problems: list[Problem]) -> None:
     t = tables["claims"]
+    owner = owners(ids)
     language = {row["source_id"]: row["language"] for row in tables["sources"].rows}
     columns = {name: {f.name: f.type for f in tables[name].resource.fields} for name in ids}
     for row, line in zip(t.rows, t.lines):
         subject, attribute = row["subject_id"], row["attribute"]
         parts = subject.split("+")
-        table = subject_table(subject, ids)
+        table = subject_table(subject, ids, owner)
         if subject != COMPANY and table is None:
             problems.append(
                 Problem(t.file, line, "subject_id", f"{_short(subject)} is not 'nscale', a round_id, a facility_id, a deployment_id, an item_id or a figure_id (or several of one kind joined by '+')")

@@ -2,10 +2,14 @@
 
 `make test` runs the tests in one pytest-xdist worker per core. Each
 notebook's cells, and each module whose tests share a browser or a built
-report, stay in one worker; the slowest tests start first. What several tests
-need built (the figures and notebooks rebuilt from scratch, the report) is
-built once per run, by the first worker that asks, in the run's temporary
-directory.
+report, stay in one worker; the slowest tests start first. The report, which
+several modules need, is built once per run, by the first worker that asks, in
+the run's temporary directory.
+
+That a from-scratch `make figures` reproduces the committed figures and
+notebooks byte for byte is checked where that rebuild happens anyway: CI
+(``.ci/run``) runs it on a clean clone and fails if `git status` then shows a
+change.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ from __future__ import annotations
 import csv
 import fcntl
 import io
-import json
 import os
 import shutil
 from pathlib import Path
@@ -143,23 +146,6 @@ def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str, build) -> 
             build(directory)
             (directory / ".built").touch()
     return directory
-
-
-@pytest.fixture(scope="session")
-def rebuilt(tmp_path_factory) -> tuple[Path, int, list[str]]:
-    """The figures and notebooks rebuilt from scratch in a copy, once per run: (directory, exit code, lines printed)."""
-    from nscale_data.figures import FIGURES, build_all
-
-    def build(directory: Path) -> None:
-        shutil.copytree(REPO / "notebooks", directory / "notebooks")
-        lines: list[str] = []
-        code = build_all(out=directory / "figures", notebooks=directory / "notebooks", force=True, jobs=2,
-                         report=lines.append, state_file=directory / "state.json", figures=FIGURES)
-        (directory / "outcome.json").write_text(json.dumps({"code": code, "lines": lines}))
-
-    directory = once_per_run(tmp_path_factory, "rebuilt", build)
-    outcome = json.loads((directory / "outcome.json").read_text())
-    return directory, outcome["code"], outcome["lines"]
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import matplotlib
 import matplotlib.colors as mcolors
 import pandas as pd
 import pytest
@@ -16,7 +17,7 @@ from matplotlib.text import Text
 from conftest import REPO
 from nscale_data import capital_raised, charts, debt_raised, events, gpus_by_region, mw_by_region, source_checks
 from nscale_data.charts import _megawatts, _thousands, _usd
-from nscale_data.figures import FIGURES, save_figure
+from nscale_data.figures import FIGURES, svg_metadata
 
 OKABE_ITO = {c.lower() for c in (charts.BLUE, charts.ORANGE, charts.SKY, charts.GREEN, charts.VERMILLION, charts.PURPLE)}
 NAMES = [t.name for t in FIGURES]
@@ -25,6 +26,19 @@ NAMES = [t.name for t in FIGURES]
 @pytest.fixture(scope="module")
 def built():
     return {target.name: getattr(charts, target.chart)() for target in FIGURES}
+
+
+@pytest.fixture(scope="module")
+def drawn(built):
+    """Each built chart's drawn texts, drawn once for every test that reads them."""
+    cache: dict[str, list[Text]] = {}
+
+    def texts(name: str) -> list[Text]:
+        if name not in cache:
+            cache[name] = _drawn_texts(built[name])
+        return cache[name]
+
+    return texts
 
 
 def _drawn_texts(fig) -> list[Text]:
@@ -47,10 +61,10 @@ def _drawn_texts(fig) -> list[Text]:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_every_chart_has_finding_units_dates_and_sources(built, name):
+def test_every_chart_has_finding_units_dates_and_sources(built, drawn, name):
     fig = built[name]
     assert fig.get_suptitle(), "a title that states the finding"
-    text = "\n".join(t.get_text() for t in _drawn_texts(fig))
+    text = "\n".join(t.get_text() for t in drawn(name))
     day = "3 Oct 2025" if name == "article-vs-sources" else "26 Nov 2026"
     latest = "3 Oct 2025" if name == "article-vs-sources" else "12 May 2026"
     assert f"Data as of {day} (reviewed 26 Nov 2026; latest source {latest})" in text
@@ -62,9 +76,9 @@ def test_every_chart_has_finding_units_dates_and_sources(built, name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_no_text_overlaps_another_or_leaves_the_figure(built, name):
+def test_no_text_overlaps_another_or_leaves_the_figure(built, drawn, name):
     fig = built[name]
-    texts = _drawn_texts(fig)
+    texts = drawn(name)
     renderer = fig.canvas.get_renderer()
     boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
     width, height = fig.bbox.width, fig.bbox.height
@@ -158,12 +172,17 @@ def test_capex_chart_labels_the_assumption_and_compares_with_equity_and_debt():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_committed_figures_are_byte_for_byte_what_the_code_draws(built, name, tmp_path):
-    """Drawn here and saved from a notebook's kernel for the commit: the same bytes, so the files reproduce."""
-    save_figure(built[name], tmp_path / name)
-    for suffix in (".svg", ".png", ".csv"):
+    """The committed SVG and CSV are what the code draws now: a chart or data change was rebuilt before commit.
+
+    The PNG, drawn from the same figure, is compared where `make figures` rebuilds everything (CI's clean clone).
+    """
+    with matplotlib.rc_context(charts.STYLE):
+        built[name].savefig(tmp_path / f"{name}.svg", format="svg", metadata=svg_metadata(built[name]))
+    built[name].data.to_csv(tmp_path / f"{name}.csv", index=False, lineterminator="\n")
+    for suffix in (".svg", ".csv"):
         assert (tmp_path / f"{name}{suffix}").read_bytes() == (REPO / "figures" / f"{name}{suffix}").read_bytes(), suffix
-    svg = (tmp_path / f"{name}.svg").read_text()
-    assert "<dc:date>" not in svg and "matplotlib.org" not in (tmp_path / f"{name}.png").read_bytes().decode("latin-1")
+    assert "<dc:date>" not in (tmp_path / f"{name}.svg").read_text()
+    assert "matplotlib.org" not in (REPO / "figures" / f"{name}.png").read_bytes().decode("latin-1")
 
 
 def test_no_figure_is_never_drawn_as_a_zero_bar(built):
