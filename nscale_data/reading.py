@@ -85,15 +85,18 @@ def _column(f: Field, texts: tuple[str, ...], lines: list[int], file: str, probl
     """The typed values of one column's cells, appending a problem for each bad or duplicate cell.
 
     Each distinct cell is converted once: a column of dates or qualifiers
-    costs a dictionary look-up per row.
+    costs a dictionary look-up per row. A text column is first checked as a
+    whole; only a column with a bad cell is read cell by cell, to say where.
     """
     distinct = set(texts)
-    converted = {text: _convert(f, text) for text in distinct}
-    values = list(map({text: value for text, (value, _) in converted.items()}.__getitem__, texts))
-    if any(message for _, message in converted.values()):
-        for line, text in zip(lines, texts):
-            if converted[text][1]:
-                problems.append(Problem(file, line, f.name, converted[text][1]))
+    values = _text_values(f, texts, distinct)
+    if values is None:
+        converted = {text: _convert(f, text) for text in distinct}
+        values = list(map({text: value for text, (value, _) in converted.items()}.__getitem__, texts))
+        if any(message for _, message in converted.values()):
+            for line, text in zip(lines, texts):
+                if converted[text][1]:
+                    problems.append(Problem(file, line, f.name, converted[text][1]))
     if not f.unique or (len(distinct) == len(texts) and f.type in ("string", "date")):
         return values  # distinct cells of a type read one way only: distinct values
     present = [value for value in values if value is not None]
@@ -103,6 +106,26 @@ def _column(f: Field, texts: tuple[str, ...], lines: list[int], file: str, probl
             if value is not None and first.setdefault(value, line) != line:
                 problems.append(Problem(file, line, f.name, f"duplicate value {excerpt(text)} (first on line {first[value]})"))
     return values
+
+
+def _text_values(f: Field, texts: tuple[str, ...], distinct: set[str]) -> list | None:
+    """A text column's values (empty cells as None) if every cell meets ``f``; None for any other column.
+
+        >>> _text_values(Field("kind", "string", enum=("news",)), ("news", ""), {"news", ""})
+        ['news', None]
+        >>> _text_values(Field("kind", "string", enum=("news",)), ("blog",), {"blog"}) is None
+        True
+    """
+    if f.type != "string" or (f.required and "" in distinct):
+        return None
+    filled = distinct - {""}
+    if f.enum is not None and not filled.issubset(f.enum):
+        return None
+    if f.max_length is not None and filled and max(map(len, filled)) > f.max_length:
+        return None
+    if f.pattern is not None and not all(map(f.pattern.fullmatch, filled)):
+        return None
+    return [text or None for text in texts] if "" in distinct else list(texts)
 
 
 def _records(directory: Path, file: str, problems: list[Problem]) -> list[tuple[int, list[str]]]:
