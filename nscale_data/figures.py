@@ -208,7 +208,7 @@ def _import_before_threads(charts: bool, notebooks: bool) -> None:
     if notebooks:
         import jupyter_client.manager  # noqa: F401
         import jupyter_core.utils  # noqa: F401
-        _import_notebook_tools()
+        import_notebook_tools()
         from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
         try:
@@ -219,7 +219,7 @@ def _import_before_threads(charts: bool, notebooks: bool) -> None:
         import nscale_data.charts  # noqa: F401
 
 
-def _import_notebook_tools() -> None:
+def import_notebook_tools() -> None:
     """Import nbclient and nbformat, without rfc3987-syntax.
 
     nbformat imports jsonschema, which imports rfc3987-syntax where it is

@@ -184,6 +184,9 @@ def _check_out(out: Path, paths: list[Path], force: bool) -> None:
 
 def notebook_html(path: Path, descriptions: dict[str, str]) -> tuple[str, str]:
     """A notebook's heading and its narrative and outputs as HTML: code and notebook-only cells hidden, charts as files."""
+    from nscale_data.figures import import_notebook_tools
+
+    import_notebook_tools()  # nbformat without rfc3987-syntax's grammars, before nbconvert imports it
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
