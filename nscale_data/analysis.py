@@ -32,6 +32,7 @@ import pandas as pd
 from nscale_data.dataset import (
     AsOf,
     Directory,
+    cached_by_data,
     dataset_as_of,
     latest_source_date,
     load_claims,
@@ -133,6 +134,7 @@ def capital_table(as_of: AsOf = None, directory: Directory = None) -> pd.DataFra
     return table.sort_values("announced_date", kind="stable")
 
 
+@cached_by_data
 def capacity_totals(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
     """Every deployment as of a date, how it is counted, and its deduplicated totals.
 

@@ -16,6 +16,7 @@ from nscale_data.analysis import APPROX_TOLERANCE, SOURCE_RANK, as_number, capit
 from nscale_data.dataset import (
     AsOf,
     Directory,
+    cached_by_data,
     dataset_as_of,
     load_claims,
     load_companies,
@@ -31,6 +32,7 @@ from nscale_data.dataset import (
 from nscale_data.rules import COMPANY, TEXT_ATTRIBUTES
 
 
+@cached_by_data
 def claim_checks(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
     """Every claim beside the value it is checked against, whether they agree, and why not.
 

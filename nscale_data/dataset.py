@@ -11,6 +11,7 @@ fold-in or a replacement announced later is undone.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from functools import lru_cache
 from pathlib import Path
 
@@ -245,6 +246,23 @@ def row_dicts(frame: pd.DataFrame, columns: list[str] | None = None) -> dict[obj
     columns = list(frame.columns) if columns is None else columns
     values = zip(*(frame[c].tolist() for c in columns)) if columns else ((),) * len(frame)
     return {key: dict(zip(columns, row)) for key, row in zip(frame.index.tolist(), values)}
+
+
+def cached_by_data(compute):
+    """Cache a table computed from ``(as_of, directory)``: computed once per data package and date, a copy returned each call.
+
+    The key is the data's files (their names, sizes and modification times,
+    as for the loaded tables), so an edit computes afresh.
+    """
+    @lru_cache(maxsize=32)
+    def cached(directory: Path, _stamp: tuple, as_of: pd.Timestamp | None) -> pd.DataFrame:
+        return compute(as_of, directory)
+
+    @functools.wraps(compute)
+    def wrapper(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
+        return cached(*_fingerprint(directory), None if as_of is None else _timestamp(as_of)).copy()
+
+    return wrapper
 
 
 def _timestamp(as_of: AsOf) -> pd.Timestamp:

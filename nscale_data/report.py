@@ -33,7 +33,7 @@ from nscale_data import analysis, checks, tables
 from nscale_data.dataset import Directory, dataset_as_of, latest_source_date, load_changes, load_claims, load_sources
 from nscale_data.files import MAX_CSV_BYTES, read_bytes
 from nscale_data.figures import DATA_MARK, FIGURES, atomic_write, remove_stale_temporaries
-from nscale_data.validation import data_files, data_fingerprint, data_in_use
+from nscale_data.validation import data_files, data_fingerprint, data_in_use, data_used
 
 MARKER = ".nscale-data-report"  # written into every report, so a rebuild knows the directory is its own
 TEMPLATES = Path(__file__).parent / "templates"  # the basic template, with alt text on every chart
@@ -98,6 +98,30 @@ def build_report(
     from other data than ``directory`` (default: the packaged data), since
     its numbers would then differ from the pages around it.
     """
+    with data_used(directory):  # the tables the pages show read ``directory`` too
+        pages, files = _render(notebooks, figures, directory)
+    targets = [out / MARKER, *(out / name for name in pages), out / "figures", out / "data", *(out / name for name in files)]
+    _check_out(out, targets, force)
+    try:
+        out.mkdir(exist_ok=True)
+        remove_stale_temporaries(targets)
+        with atomic_write(out / MARKER, "w") as handle:
+            handle.write("Written by nscale-data report, which may write over this directory again.\n")
+        for folder in ("figures", "data"):
+            (out / folder).mkdir(exist_ok=True)
+        for name, content in files.items():
+            with atomic_write(out / name) as handle:
+                handle.write(content)
+        for name, content in pages.items():
+            with atomic_write(out / name, "w") as handle:
+                handle.write(content)
+    except OSError as exc:
+        raise ReportError(f"cannot write report to {out}: {exc.strerror or exc}") from None
+    return [out / name for name in pages]
+
+
+def _render(notebooks: Path, figures: Path, directory: Directory) -> tuple[dict[str, str], dict[str, bytes]]:
+    """Every page (name to HTML) and every file copied beside them (name to bytes)."""
     reviewed, latest = dataset_as_of(directory), latest_source_date(directory=directory)  # the data is valid
     data = Path(directory) if directory is not None else data_in_use()
     _check_made_from(data, data_fingerprint(data), notebooks, figures, directory is not None)
@@ -117,25 +141,7 @@ def build_report(
     pages["changes.html"] = _page("What changed", changes_html(load_changes(directory)), footer)
     files = {f"figures/{name}{suffix}": (figures / f"{name}{suffix}").read_bytes() for name in charts for suffix in (".svg", ".png", ".csv")}
     files |= {f"data/{name}": read_bytes(data, name, MAX_CSV_BYTES) for name in data_files(data)}
-
-    targets = [out / MARKER, *(out / name for name in pages), out / "figures", out / "data", *(out / name for name in files)]
-    _check_out(out, targets, force)
-    try:
-        out.mkdir(exist_ok=True)
-        remove_stale_temporaries(targets)
-        with atomic_write(out / MARKER, "w") as handle:
-            handle.write("Written by nscale-data report, which may write over this directory again.\n")
-        for folder in ("figures", "data"):
-            (out / folder).mkdir(exist_ok=True)
-        for name, content in files.items():
-            with atomic_write(out / name) as handle:
-                handle.write(content)
-        for name, content in pages.items():
-            with atomic_write(out / name, "w") as handle:
-                handle.write(content)
-    except OSError as exc:
-        raise ReportError(f"cannot write report to {out}: {exc.strerror or exc}") from None
-    return [out / name for name in pages]
+    return pages, files
 
 
 def _check_made_from(data: Path, digest: str, notebooks: Path, figures: Path, named: bool) -> None:

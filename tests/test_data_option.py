@@ -59,6 +59,7 @@ def test_figures_and_report_read_the_copy_named_with_data(edited, tmp_path):
 
     pages = build_report(tmp_path / "site", tmp_path / "notebooks", tmp_path / "figures", directory=edited.directory)
     assert f"{europe + ADDED:,}" in pages[0].read_text()
+    assert 'id="claim-claim-test-site-gpus"' in (tmp_path / "site" / "figures.html").read_text(), "the claims table too"
     assert (tmp_path / "site" / "data" / "deployments.csv").read_bytes() == edited.path("deployments.csv").read_bytes()
     with pytest.raises(ReportError, match=r"europe\.ipynb was made from other data than .*; rebuild it first \(make figures\)"):
         build_report(tmp_path / "site", tmp_path / "notebooks", tmp_path / "figures")
