@@ -477,6 +477,12 @@ def events(directory: Directory = None) -> pd.DataFrame:
         >>> table.loc[table["event"] == "Pre-Series C SAFE", ["date", "equity_usd"]].values.tolist()
         [[Timestamp('2025-10-01 00:00:00'), 1718000000]]
     """
+    return _events(None, directory)
+
+
+@cached_by_data
+def _events(_as_of: None, directory: Directory) -> pd.DataFrame:
+    """``events``, computed once per data package."""
     reviewed = dataset_as_of(directory)
     rounds, facilities = load_funding_rounds(directory=directory), load_debt_facilities(directory=directory)
     deployments = load_deployments(directory=directory)
