@@ -12,7 +12,7 @@ import math
 
 import pandas as pd
 
-from nscale_data.analysis import APPROX_TOLERANCE, SOURCE_RANK, as_number, capital_raised, debt_raised, round_name, rounds_counted
+from nscale_data.analysis import APPROX_TOLERANCE, SOURCE_RANK, _missing, as_number, capital_raised, debt_raised, round_name, rounds_counted
 from nscale_data.dataset import (
     AsOf,
     Directory,
@@ -55,29 +55,34 @@ def claim_checks(as_of: AsOf = None, directory: Directory = None) -> pd.DataFram
         "peer_capacity": load_peer_capacity(as_of, directory),
     }
     # Everything looked up per claim is built once, as plain dicts: one pass over the claims.
-    rows_by_id = {name: row_dicts(frame) for name, frame in tables.items()}
+    # Of the rows, only the columns a claim can ask for (its attributes, qualifiers and sources).
+    asked = set(claims["attribute"].unique()) | {"source_id", "status_source_id", "qualifier", *QUALIFIER_COLUMNS.values()}
+    rows_by_id = {name: row_dicts(frame, [c for c in frame.columns if c in asked]) for name, frame in tables.items()}
+    owner = {row_id: name for name, rows in reversed(rows_by_id.items()) for row_id in rows}  # the first table holding it
     names = subject_names({**tables, "companies": load_companies(directory)})
     columns = {name: set(frame.columns) for name, frame in tables.items()}
-    kinds = sources["kind"].astype(str).to_dict()
+    kinds = dict(zip(sources.index.tolist(), sources["kind"].astype(str).tolist()))
+    about_company = sources.index.isin(claims.loc[claims["subject_id"] == COMPANY, "source_id"])
+    dated = sources[about_company]
     reviewed = dataset_as_of(directory)
-    published_by_source = period_end(sources["published_date"], sources["published_date_precision"]).clip(upper=reviewed).to_dict()
+    published_by_source = dict(zip(dated.index.tolist(), period_end(dated["published_date"], dated["published_date_precision"]).clip(upper=reviewed).tolist()))
     company_totals = _CompanyTotals(directory)
-    records = [{"claim_id": claim_id, **row} for claim_id, row in row_dicts(claims).items()]
+    records = row_dicts(claims)
     stated = {}  # (subject, attribute) -> [(value, source_id)]
-    for claim in records:
-        if pd.notna(claim["value"]):
+    for claim in records.values():
+        if not _missing(claim["value"]):
             stated.setdefault((claim["subject_id"], claim["attribute"]), []).append((float(claim["value"]), claim["source_id"]))
     rows = []
-    for claim in records:
+    for claim_id, claim in records.items():
         published = published_by_source[claim["source_id"]] if claim["subject_id"] == COMPANY else None
-        resolved = _resolve(claim, rows_by_id, columns, stated, kinds, published, company_totals)
+        resolved = _resolve(claim, rows_by_id, owner, columns, stated, kinds, published, company_totals)
         if resolved is None:
             continue
         value, qualifier, source_id = resolved
         agrees = _agrees(claim, value)
         rows.append(
             {
-                "claim_id": claim["claim_id"],
+                "claim_id": claim_id,
                 "subject": claim["subject_id"],
                 "subject_name": subject_name(claim["subject_id"], names),
                 "attribute": claim["attribute"],
@@ -166,28 +171,33 @@ def subject_name(subject: str, names: dict[str, str]) -> str:
 QUALIFIER_COLUMNS = {"gpu_count": "gpu_count_qualifier", "power_mw": "power_mw_qualifier"}
 
 
-def _resolve(claim, rows_by_id, columns, stated, kinds, published, company_totals) -> tuple[object, str, str | None] | None:
-    """(value, qualifier, source_id) the claim is checked against, or None if nothing resolves it."""
+def _resolve(claim, rows_by_id, owner, columns, stated, kinds, published, company_totals) -> tuple[object, str, str | None] | None:
+    """(value, qualifier, source_id) the claim is checked against, or None if nothing resolves it.
+
+    ``owner`` names the table of a one-row subject, so such a claim, the most common, looks in one table.
+    """
     subject, attribute = claim["subject_id"], claim["attribute"]
     if subject == COMPANY:
         if attribute not in COMPANY_TOTALS:
             return None
         return company_totals.total(attribute, published), "sum", None
     parts = subject.split("+")
-    for name, rows in rows_by_id.items():
+    table = owner.get(subject)
+    candidates = [(table, rows_by_id[table])] if table is not None and attribute in columns[table] else rows_by_id.items()
+    for name, rows in candidates:
         if attribute not in columns[name] or not all(p in rows for p in parts):
             continue
         values = [rows[p][attribute] for p in parts]
         if len(parts) > 1:
-            if attribute in TEXT_ATTRIBUTES or any(pd.isna(v) for v in values):
+            if attribute in TEXT_ATTRIBUTES or any(_missing(v) for v in values):
                 return None
             return as_number(sum(float(v) for v in values)), "sum", None
         row, value = rows[parts[0]], values[0]
         if attribute in TEXT_ATTRIBUTES:
-            text = "" if pd.isna(value) else (value.strftime("%Y-%m-%d") if attribute == "announced_date" else str(value))
+            text = "" if _missing(value) else (value.strftime("%Y-%m-%d") if attribute == "announced_date" else str(value))
             source = row["status_source_id"] if attribute == "status" else row["source_id"]
-            return text, "exact", None if pd.isna(source) else source
-        if pd.isna(value):
+            return text, "exact", None if _missing(source) else source
+        if _missing(value):
             return None
         qualifier = row.get(QUALIFIER_COLUMNS.get(attribute, "qualifier")) or "exact"  # peers' rows have a qualifier column
         return as_number(value), qualifier, _best_source(stated.get((subject, attribute), []), kinds, float(value))
