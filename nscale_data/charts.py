@@ -268,9 +268,10 @@ def timeline(as_of: AsOf = None) -> Figure:
     money.tick_params(axis="x", labelbottom=False)
 
     numbered = table.assign(number=range(1, len(table) + 1))
+    key.axis("off")
+    fig.draw_without_rendering()  # lays out both axes (their x scales are shared) before any number is placed
     _number_events(money, numbered[numbered["kind"].isin(["equity", "debt"])], top=total.max() * 1.3)
     _number_events(gpu_ax, numbered[numbered["kind"].isin(["capacity", "status"])], top=previous.max() * 1.25)
-    key.axis("off")
     lines = [f"{n:>2} {d:%d %b %y} {e}" for n, d, e in zip(numbered["number"], numbered["date"], numbered["event"])]
     key.text(0, 1, "Events\n" + "\n".join(lines), va="top", ha="left", fontsize=8, family="DejaVu Sans Mono", linespacing=1.25,
              transform=key.transAxes)
@@ -288,9 +289,7 @@ def timeline(as_of: AsOf = None) -> Figure:
 
 
 def _number_events(ax, table: pd.DataFrame, top: float) -> None:
-    """Mark each event with its number near the top of ``ax``, stacking numbers that would touch."""
-    fig = ax.figure
-    fig.draw_without_rendering()
+    """Mark each event with its number near the top of ``ax`` (laid out already), stacking numbers that would touch."""
     placed: list[tuple[float, int]] = []
     for number, date in zip(table["number"], table["date"]):
         x = ax.transData.transform((matplotlib.dates.date2num(date), 0))[0]
