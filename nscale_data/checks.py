@@ -29,7 +29,7 @@ from nscale_data.dataset import (
     period_end,
     row_dicts,
 )
-from nscale_data.rules import COMPANY, TEXT_ATTRIBUTES
+from nscale_data.rules import COMPANY, TEXT_ATTRIBUTES, owners
 
 
 @cached_by_data
@@ -58,7 +58,7 @@ def claim_checks(as_of: AsOf = None, directory: Directory = None) -> pd.DataFram
     # Of the rows, only the columns a claim can ask for (its attributes, qualifiers and sources).
     asked = set(claims["attribute"].unique()) | {"source_id", "status_source_id", "qualifier", *QUALIFIER_COLUMNS.values()}
     rows_by_id = {name: row_dicts(frame, [c for c in frame.columns if c in asked]) for name, frame in tables.items()}
-    owner = {row_id: name for name, rows in reversed(rows_by_id.items()) for row_id in rows}  # the first table holding it
+    owner = owners(rows_by_id)  # each row id with the first table holding it
     names = subject_names({**tables, "companies": load_companies(directory)})
     columns = {name: set(frame.columns) for name, frame in tables.items()}
     kinds = dict(zip(sources.index.tolist(), sources["kind"].astype(str).tolist()))

@@ -86,7 +86,7 @@ def build_all(
     figures: tuple[Target, ...] = FIGURES,
     data: Directory = None,
 ) -> int:
-    """Rebuild every stale figure and every stale notebook in ``notebooks``, from ``data`` (default: the packaged data).
+    """Rebuild every stale figure and every stale notebook in ``notebooks``, from ``data`` (default: the data in use).
 
     First removes the temporary files a killed run left beside the outputs.
     Prints one line per target as it finishes and a closing summary; returns
@@ -95,10 +95,10 @@ def build_all(
     are killed, what was built is kept, and it returns 130 after one line.
     """
     with data_used(data):
-        return _build_all(out, notebooks, force, jobs, timeout, report, state_file, figures, named_data=data is not None)
+        return _build_all(out, notebooks, force, jobs, timeout, report, state_file, figures)
 
 
-def _build_all(out, notebooks, force, jobs, timeout, report, state_file, figures, named_data) -> int:
+def _build_all(out, notebooks, force, jobs, timeout, report, state_file, figures) -> int:
     start = time.perf_counter()
     state: dict = {}
     outcomes: list[Outcome] = []
@@ -108,7 +108,7 @@ def _build_all(out, notebooks, force, jobs, timeout, report, state_file, figures
         with lock:
             outcomes.append(outcome)
             if outcome.status == "built":
-                state[_key(outcome.target)] = {"inputs": digest, "outputs": {str(p): _file_hash(p) for p in outputs},
+                state[_state_key(outcome.target, outputs)] = {"inputs": digest, "outputs": {str(p): _file_hash(p) for p in outputs},
                                                "seconds": round(outcome.seconds, 2)}
             line = f"{outcome.status:<11} {_key(outcome.target)} ({outcome.seconds:.1f}s)"
             report(line + (f"\n            {outcome.error}" if outcome.error else ""))
@@ -117,7 +117,7 @@ def _build_all(out, notebooks, force, jobs, timeout, report, state_file, figures
         data_digest = data_fingerprint()
     except (DatasetError, OSError, UnsafeFile):
         data_digest = ""  # unreadable: everything is stale, and the data check says why
-    kernels = _Kernels(notebooks, out, timeout, finished, data_in_use() if named_data else None, data_digest)
+    kernels = _Kernels(notebooks, out, timeout, finished, data_in_use(), data_digest)
     paths = sorted(notebooks.glob("*.ipynb"))
     try:
         figure_outputs = [[out / f"{t.name}{suffix}" for suffix in (".svg", ".png", ".csv")] for t in figures]
@@ -130,7 +130,7 @@ def _build_all(out, notebooks, force, jobs, timeout, report, state_file, figures
 
         stale = []
         for target, digest, outputs in figure_targets + notebook_targets:
-            if not force and _fresh(state.get(_key(target)), digest, outputs):
+            if not force and _fresh(state.get(_state_key(target, outputs)), digest, outputs):
                 outcomes.append(Outcome(target, "up to date"))
                 report(f"up to date  {_key(target)}")
             else:
@@ -194,7 +194,7 @@ def _jobs(stale: list, state: dict) -> list[list]:
             notebooks[item[0].notebook].append(item)
 
     def seconds(job: list) -> float:
-        return sum(state.get(_key(target), {}).get("seconds", 0) for target, _, _ in job)
+        return sum(state.get(_state_key(target, outputs), {}).get("seconds", 0) for target, _, outputs in job)
 
     return sorted(notebooks.values(), key=seconds, reverse=True)
 
@@ -239,6 +239,11 @@ def import_notebook_tools() -> None:
             del sys.modules["rfc3987_syntax"]
 
 
+def _state_key(target: Target, outputs: list[Path]) -> str:
+    """A target's entry in the state file, by where it is written: runs into other folders (``--data``) keep their own."""
+    return f"{_key(target)} in {outputs[0].parent}"
+
+
 def _key(target: Target) -> str:
     return f"notebook {target.name}" if target.is_notebook else f"figure {target.name}"
 
@@ -256,30 +261,28 @@ def _build_figure(target: Target, out: Path) -> Outcome:
     return Outcome(target, "built", time.perf_counter() - start)
 
 
-def save_figure(fig, base: Path) -> None:
+def save_figure(fig, base: Path, images: tuple[str, ...] = ("svg", "png")) -> None:
     """Write ``base``.svg, ``base``.png and ``base``.csv (the numbers drawn), byte for byte reproducible, each atomically.
 
     The image files carry the chart's one-sentence description as their title;
     the SVG also names the fingerprint of the data drawn (``DATA_MARK``).
+    ``images`` picks the image formats written (the CSV is always written).
     """
     import matplotlib
 
     from nscale_data.charts import STYLE
 
+    title = getattr(fig, "description", "")
+    options = {"svg": {"metadata": {"Date": None, "Creator": None, "Title": title, "Identifier": f"{DATA_MARK}{data_fingerprint()}"}},
+               "png": {"dpi": 150, "metadata": {"Software": None, "Title": title}}}
     with matplotlib.rc_context(STYLE):
-        for suffix, options in ((".svg", {"metadata": svg_metadata(fig)}),
-                                (".png", {"dpi": 150, "metadata": {"Software": None, "Title": getattr(fig, "description", "")}})):
-            with atomic_write(base.with_suffix(suffix)) as handle:
-                fig.savefig(handle, format=suffix[1:], **options)
+        for kind in images:
+            with atomic_write(base.with_suffix(f".{kind}")) as handle:
+                fig.savefig(handle, format=kind, **options[kind])
     table = getattr(fig, "data", None)  # a chart that declares no data gets an empty file, so every chart has its three files
     with atomic_write(base.with_suffix(".csv"), "w") as handle:
         if table is not None:
             table.to_csv(handle, index=False, lineterminator="\n")
-
-
-def svg_metadata(fig) -> dict:
-    """A chart's SVG metadata: its description as title, the data's fingerprint, and no date or creator (they vary)."""
-    return {"Date": None, "Creator": None, "Title": getattr(fig, "description", ""), "Identifier": f"{DATA_MARK}{data_fingerprint()}"}
 
 
 class atomic_write:
@@ -318,7 +321,7 @@ class _Kernels:
     def __init__(self, directory: Path, out: Path, timeout: float, finished: Callable[[Outcome, str, list[Path]], None],
                  data: Path | None, data_digest: str):
         self.directory, self.out, self.timeout, self.finished = directory, out, timeout, finished
-        self.data, self.data_digest = data, data_digest  # the data the notebooks read (None: the packaged data)
+        self.data, self.data_digest = data, data_digest  # the data the notebooks read, and its fingerprint
         self.work: queue.Queue = queue.Queue()
         self.leftover: list = []  # figures whose notebook failed
         self.stopping = threading.Event()
@@ -410,8 +413,9 @@ def _start_kernel(directory: Path):
 def _execute(km, kernels: _Kernels, target: Target, figures: list) -> tuple[Outcome, list]:
     """Run one notebook top to bottom in a warm kernel (namespace cleared first), save it, then its figures.
 
-    The notebook records the fingerprint of the data it read (``kernels.data``,
-    set in the kernel before the first cell, or the packaged data).
+    The notebook reads ``kernels.data`` (set in the kernel before the first
+    cell) and records its fingerprint; a notebook that switches to other
+    data itself fails, since its outputs would not match the record.
 
     Every wait on the kernel (its client connecting, the clearing, each cell)
     ends ``timeout`` seconds after the notebook was taken; saving each figure
@@ -447,14 +451,20 @@ def _execute(km, kernels: _Kernels, target: Target, figures: list) -> tuple[Outc
                 return "" if content.get("status") == "ok" else f"{content.get('ename')}: {content.get('evalue')}"
 
             run("%reset -f")
-            if kernels.data is not None:
-                run(f"import nscale_data; nscale_data.use_data({str(kernels.data)!r})")
+            error = run(f"import nscale_data; nscale_data.use_data({str(kernels.data)!r})")
+            if error:
+                raise RuntimeError(f"cannot set the data the notebook reads: {error}")
             info = client.wait_for_reply(client.kc.kernel_info(), hidden)
             nb.metadata["language_info"] = info["content"]["language_info"]  # as JupyterLab records it
             if figures:
                 run(f"from nscale_data.figures import _record_charts; _record_charts({[f[0].chart for f in figures]!r})")
             for index, cell in enumerate(nb.cells):
                 client.execute_cell(cell, index)
+            expected = os.path.realpath(kernels.data)
+            switched = run(f"from nscale_data.validation import data_in_use; assert str(data_in_use()) == {expected!r}, "
+                           "'it switched to other data (nscale_data.use_data): its outputs would not match the data recorded'")
+            if switched:
+                return Outcome(target, "failed", time.perf_counter() - start, f"after the last cell: {switched}"), []
             built = Outcome(target, "built", time.perf_counter() - start)
             for item in figures:
                 began, deadline = time.perf_counter(), time.monotonic() + timeout

@@ -24,6 +24,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import shlex
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -31,6 +32,7 @@ import pandas as pd
 
 from nscale_data import analysis, checks, tables
 from nscale_data.dataset import Directory, dataset_as_of, latest_source_date, load_changes, load_claims, load_sources
+from nscale_data.errors import excerpt
 from nscale_data.files import MAX_CSV_BYTES, read_bytes
 from nscale_data.figures import DATA_MARK, FIGURES, atomic_write, remove_stale_temporaries
 from nscale_data.validation import data_files, data_fingerprint, data_in_use, data_used
@@ -124,10 +126,12 @@ def _render(notebooks: Path, figures: Path, directory: Directory) -> tuple[dict[
     """Every page (name to HTML) and every file copied beside them (name to bytes)."""
     reviewed, latest = dataset_as_of(directory), latest_source_date(directory=directory)  # the data is valid
     data = Path(directory) if directory is not None else data_in_use()
-    _check_made_from(data, data_fingerprint(data), notebooks, figures, directory is not None)
+    paths = _notebook_files(notebooks)
     charts = [target.name for target in FIGURES if all((figures / f"{target.name}{s}").is_file() for s in (".svg", ".png", ".csv"))]
+    made = [*paths, *(figures / f"{name}.svg" for name in charts)]
+    _check_made_from(data_fingerprint(data), made, f"{data}", _rebuild_hint(notebooks, figures, directory))
     descriptions = {name: _description(figures / f"{name}.svg") for name in charts}
-    chapters = [(path, f"{path.stem}.html", *notebook_html(path, descriptions)) for path in sorted(notebooks.glob("*.ipynb"))]
+    chapters = [(path, f"{path.stem}.html", *_chapter(path, descriptions)) for path in paths]
     footer = _footer(reviewed, latest)
 
     pages: dict[str, str] = {"index.html": _page(TITLE, index_html(analysis.summary(directory=directory), chapters, charts, descriptions), footer)}
@@ -144,21 +148,45 @@ def _render(notebooks: Path, figures: Path, directory: Directory) -> tuple[dict[
     return pages, files
 
 
-def _check_made_from(data: Path, digest: str, notebooks: Path, figures: Path, named: bool) -> None:
-    """Raise ReportError if a notebook or a chart's SVG records a data fingerprint other than ``digest``."""
-    made = [(path, _notebook_data(path)) for path in sorted(notebooks.glob("*.ipynb"))]
-    made += [(path, _svg_data(path)) for path in sorted(figures.glob("*.svg"))]
-    for path, recorded in made:
+def _notebook_files(notebooks: Path) -> list[Path]:
+    """The notebooks to render, sorted; ReportError for one that is not a regular file (a pipe would block)."""
+    paths = sorted(notebooks.glob("*.ipynb"))
+    odd = next((path for path in paths if not path.is_file()), None)
+    if odd is not None:
+        raise ReportError(f"cannot read notebook {odd}: it is not a regular file")
+    return paths
+
+
+def _chapter(path: Path, descriptions: dict[str, str]) -> tuple[str, str]:
+    """``notebook_html``, with a notebook that cannot be read reported in one line."""
+    try:
+        return notebook_html(path, descriptions)
+    except (OSError, ValueError, RecursionError) as exc:  # not JSON, not UTF-8, not a notebook, nested without end
+        reason = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ReportError(f"cannot read notebook {path}: {excerpt(reason, 120)}") from None
+
+
+def _rebuild_hint(notebooks: Path, figures: Path, directory: Directory) -> str:
+    """The command that rebuilds these notebooks and figures from this data."""
+    if directory is None and notebooks == Path("notebooks") and figures == Path("figures"):
+        return "make figures"
+    data = ["--data", str(directory)] if directory is not None else []
+    return shlex.join(["nscale-data", "figures", *data, "--notebooks", str(notebooks), "--out", str(figures)])
+
+
+def _check_made_from(digest: str, paths: list[Path], data: str, hint: str) -> None:
+    """Raise ReportError if a notebook or a chart's SVG of ``paths`` records a data fingerprint other than ``digest``."""
+    for path in paths:
+        recorded = _svg_data(path) if path.suffix == ".svg" else _notebook_data(path)
         if recorded and recorded != digest:
-            command = f"nscale-data figures --data {data}" if named else "make figures"
-            raise ReportError(f"{path} was made from other data than {data}; rebuild it first ({command})")
+            raise ReportError(f"{path} was made from other data than {data}; rebuild it first ({hint})")
 
 
 def _notebook_data(path: Path) -> str | None:
     """The data fingerprint a notebook records (see ``figures.normalise``), or None."""
     try:
         recorded = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("nscale_data", {})
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):
         return None  # unreadable: rendering it reports the problem
     return recorded.get("data_sha256") if isinstance(recorded, dict) else None
 
@@ -343,7 +371,7 @@ def data_html(reviewed, latest, names: list[str]) -> str:
     files = "".join(f'<li><a href="data/{_e(name)}">{_e(name)}</a></li>' for name in names)
     citation = CITATION.format(reviewed=tables.day(reviewed), latest=tables.day(latest))
     return (
-        "<p>The data behind every page: six CSV tables described by a Frictionless <code>datapackage.json</code> "
+        f"<p>The data behind every page: {sum(name.endswith('.csv') for name in names)} CSV tables described by a Frictionless <code>datapackage.json</code> "
         "(types, units, constraints, keys). Every figure in the tables is stated by a claim, with the words of its source.</p>"
         f"<ul>{files}</ul>"
         f'<p>Data licence: <a href="{DATA_LICENCE}">Creative Commons Attribution 4.0 (CC BY 4.0)</a>; the code is MIT-licensed.</p>'

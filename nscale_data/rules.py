@@ -10,6 +10,7 @@ import calendar
 import datetime as dt
 import math
 import re
+from collections.abc import Iterable
 
 from nscale_data.errors import Problem, excerpt as _short
 from nscale_data.evidence import states
@@ -218,7 +219,7 @@ def _peers(tables: dict[str, Table], problems: list[Problem]) -> None:
 def subject_table(subject_id: str, ids: dict[str, set[str]], owner: dict[str, str] | None = None) -> str | None:
     """The table every part of ``subject_id`` belongs to, or None if some part is unknown.
 
-    ``owner`` (from ``owners(ids)``) answers a one-row subject, the most common, in one look-up.
+    ``owner`` (``owners(ids)``, built once by a caller that asks often) answers a one-row subject in one look-up.
 
     Examples:
         >>> subject_table("a+b", {"deployments": {"a", "b"}})
@@ -227,15 +228,13 @@ def subject_table(subject_id: str, ids: dict[str, set[str]], owner: dict[str, st
         True
     """
     if "+" not in subject_id:
-        if owner is not None:
-            return owner.get(subject_id)
-        return next((name for name, known in ids.items() if subject_id in known), None)
+        return (owners(ids) if owner is None else owner).get(subject_id)
     parts = subject_id.split("+")
     return next((name for name, known in ids.items() if known.issuperset(parts)), None)
 
 
-def owners(ids: dict[str, set[str]]) -> dict[str, str]:
-    """Each id with the first table of ``ids`` that holds it, as ``subject_table`` finds it.
+def owners(ids: dict[str, Iterable[str]]) -> dict[str, str]:
+    """Each id with the first table of ``ids`` (ids, or rows keyed by id) that holds it, as ``subject_table`` finds it.
 
         >>> owners({"deployments": {"a"}, "debt_facilities": {"a", "b"}})["a"]
         'deployments'

@@ -27,6 +27,7 @@ from nscale_data.files import MAX_JSON_BYTES, UnsafeFile, read_bytes
 
 PACKAGE_FILE = "datapackage.json"
 PACKAGED_DATA = Path(__file__).parent / "data"
+CSV_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\.csv")  # a table's file name
 TYPES = ("string", "integer", "number", "date")
 # Fields whose values the code interprets: a package may not add values to their enums.
 INTERPRETED = frozenset({
@@ -199,8 +200,8 @@ def _resource(entry: object, path: str) -> Resource:
     file = _get(entry, "path", str, path, "a string")
     if name is None or file is None:
         raise _Bad(path, "needs a 'name' and a 'path'")
-    if "/" in file or "\\" in file or file.startswith(".") or "\0" in file:
-        raise _Bad(f"{path}.path", f"{excerpt(file)} must be a file name in the package directory")
+    if not CSV_NAME.fullmatch(file):  # copied into the report as is: never an .html or .js file
+        raise _Bad(f"{path}.path", f"{excerpt(file)} must be a CSV file name in the package directory (letters, digits, '_' or '-', then .csv)")
     schema = _get(entry, "schema", dict, path, "an object")
     if schema is None:
         raise _Bad(path, f"{excerpt(name)}: needs a 'schema'")
@@ -247,6 +248,8 @@ def _field(resource: str, entry: object, path: str) -> Field:
         value = _get(c, key, (int, float), at, "a finite number")
         if value is not None and not math.isfinite(value):
             raise _Bad(f"{at}.{key}", "must be a finite number")
+        if value is not None and kind not in ("integer", "number"):
+            raise _Bad(f"{at}.{key}", f"applies to numbers, not to a {kind} field")
         bounds[key] = value
     max_length = _get(c, "maxLength", int, at, "a whole number")
     if max_length is not None and not 0 <= max_length <= 10**6:

@@ -28,7 +28,7 @@ def use_data(directory: Directory = None) -> Path:
 
     ``nscale-data figures --data DIR`` runs this in each notebook's kernel, so
     notebooks written for the packaged data show an edited copy. Returns the
-    directory now in use.
+    directory now in use. One setting per process, shared by its threads.
 
     Examples:
         >>> use_data() == PACKAGED_DATA

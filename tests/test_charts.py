@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 
-import matplotlib
 import matplotlib.colors as mcolors
 import pandas as pd
 import pytest
@@ -17,7 +16,7 @@ from matplotlib.text import Text
 from conftest import REPO
 from nscale_data import capital_raised, charts, debt_raised, events, gpus_by_region, mw_by_region, source_checks
 from nscale_data.charts import _megawatts, _thousands, _usd
-from nscale_data.figures import FIGURES, svg_metadata
+from nscale_data.figures import FIGURES, save_figure
 
 OKABE_ITO = {c.lower() for c in (charts.BLUE, charts.ORANGE, charts.SKY, charts.GREEN, charts.VERMILLION, charts.PURPLE)}
 NAMES = [t.name for t in FIGURES]
@@ -176,9 +175,7 @@ def test_committed_figures_are_byte_for_byte_what_the_code_draws(built, name, tm
 
     The PNG, drawn from the same figure, is compared where `make figures` rebuilds everything (CI's clean clone).
     """
-    with matplotlib.rc_context(charts.STYLE):
-        built[name].savefig(tmp_path / f"{name}.svg", format="svg", metadata=svg_metadata(built[name]))
-    built[name].data.to_csv(tmp_path / f"{name}.csv", index=False, lineterminator="\n")
+    save_figure(built[name], tmp_path / name, images=("svg",))
     for suffix in (".svg", ".csv"):
         assert (tmp_path / f"{name}{suffix}").read_bytes() == (REPO / "figures" / f"{name}{suffix}").read_bytes(), suffix
     assert "<dc:date>" not in (tmp_path / f"{name}.svg").read_text()

@@ -127,6 +127,10 @@ def test_dropping_an_enum_the_code_interprets_is_refused(data):
     (lambda r, d: _field(r, "claims", "value")["constraints"].update(minimum="zero"),
      "resources[4].schema.fields[3].constraints.minimum", "must be a finite number"),
     (lambda r, d: r["claims"].update(schema=[]), "resources[4].schema", "must be an object"),
+    (lambda r, d: _field(r, "sources", "kind")["constraints"].update(minimum=0),
+     "resources[0].schema.fields[7].constraints.minimum", "applies to numbers, not to a string field"),
+    (lambda r, d: r["changes"].update(path="changes.html"),  # the report copies data files beside its pages
+     "resources[5].path", "'changes.html' must be a CSV file name in the package directory"),
     (lambda r, d: d.update(latest_source=20260512), "latest_source", "must be the publication date of the latest source"),
 ])
 def test_a_descriptor_with_wrong_types_names_the_path(data, change, path, expected, capsys):

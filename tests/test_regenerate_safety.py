@@ -110,7 +110,7 @@ def test_ctrl_c_stops_the_run_keeps_the_previous_files_and_exits_130(tmp_path):
     assert err == ""
     assert {path: path.read_bytes() for path in (slow, last)} == before
     assert sorted(p.name for p in (tmp_path / "notebooks").iterdir()) == ["a.ipynb", "b.ipynb", "b.pid", "c.ipynb"]
-    assert list(json.loads((tmp_path / "build" / "regenerate-state.json").read_text())) == ["notebook a.ipynb"]
+    assert list(json.loads((tmp_path / "build" / "regenerate-state.json").read_text())) == ["notebook a.ipynb in notebooks"]
     assert _gone(int(pid_file.read_text()))
 
 
