@@ -319,7 +319,7 @@ class _Kernels:
     """
 
     def __init__(self, directory: Path, out: Path, timeout: float, finished: Callable[[Outcome, str, list[Path]], None],
-                 data: Path | None, data_digest: str):
+                 data: Path, data_digest: str):
         self.directory, self.out, self.timeout, self.finished = directory, out, timeout, finished
         self.data, self.data_digest = data, data_digest  # the data the notebooks read, and its fingerprint
         self.work: queue.Queue = queue.Queue()

@@ -33,9 +33,8 @@ import pandas as pd
 from nscale_data import analysis, checks, tables
 from nscale_data.dataset import Directory, dataset_as_of, latest_source_date, load_changes, load_claims, load_sources
 from nscale_data.errors import excerpt
-from nscale_data.files import MAX_CSV_BYTES, read_bytes
 from nscale_data.figures import DATA_MARK, FIGURES, atomic_write, remove_stale_temporaries
-from nscale_data.validation import data_files, data_fingerprint, data_in_use, data_used
+from nscale_data.validation import data_contents, data_in_use, data_used, fingerprint_of
 
 MARKER = ".nscale-data-report"  # written into every report, so a rebuild knows the directory is its own
 TEMPLATES = Path(__file__).parent / "templates"  # the basic template, with alt text on every chart
@@ -129,7 +128,8 @@ def _render(notebooks: Path, figures: Path, directory: Directory) -> tuple[dict[
     paths = _notebook_files(notebooks)
     charts = [target.name for target in FIGURES if all((figures / f"{target.name}{s}").is_file() for s in (".svg", ".png", ".csv"))]
     made = [*paths, *(figures / f"{name}.svg" for name in charts)]
-    _check_made_from(data_fingerprint(data), made, f"{data}", _rebuild_hint(notebooks, figures, directory))
+    contents = data_contents(data)  # read once: fingerprinted here, copied beside the pages below
+    _check_made_from(fingerprint_of(contents), made, f"{data}", _rebuild_hint(notebooks, figures, directory))
     descriptions = {name: _description(figures / f"{name}.svg") for name in charts}
     chapters = [(path, f"{path.stem}.html", *_chapter(path, descriptions)) for path in paths]
     footer = _footer(reviewed, latest)
@@ -141,10 +141,10 @@ def _render(notebooks: Path, figures: Path, directory: Directory) -> tuple[dict[
         pages[page] = _page(title, body + _pager(previous, following), footer, heading=False)
     pages["figures.html"] = _page("Every figure and its source", figures_html(directory), footer)
     pages["sources.html"] = _page("Sources", sources_html(load_sources(directory=directory), load_claims(directory=directory)), footer)
-    pages["data.html"] = _page("The data", data_html(reviewed, latest, data_files(data)), footer)
+    pages["data.html"] = _page("The data", data_html(reviewed, latest, list(contents)), footer)
     pages["changes.html"] = _page("What changed", changes_html(load_changes(directory)), footer)
     files = {f"figures/{name}{suffix}": (figures / f"{name}{suffix}").read_bytes() for name in charts for suffix in (".svg", ".png", ".csv")}
-    files |= {f"data/{name}": read_bytes(data, name, MAX_CSV_BYTES) for name in data_files(data)}
+    files |= {f"data/{name}": content for name, content in contents.items()}
     return pages, files
 
 

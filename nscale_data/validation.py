@@ -68,6 +68,12 @@ def data_files(directory: Directory = None) -> list[str]:
     return sorted({PACKAGE_FILE, *(resource.path for resource in read_package(path).resources.values())})
 
 
+def data_contents(directory: Directory = None) -> dict[str, bytes]:
+    """The data package's files (``data_files``), name to bytes, each read safely (``files.read_bytes``)."""
+    path = Path(directory) if directory is not None else data_in_use()
+    return {name: read_bytes(path, name, MAX_CSV_BYTES) for name in data_files(path)}
+
+
 def data_fingerprint(directory: Directory = None) -> str:
     """A SHA-256 digest of the data package's files, names and bytes: equal for two copies of the same data.
 
@@ -75,10 +81,14 @@ def data_fingerprint(directory: Directory = None) -> str:
     from, so the report can refuse one made from other data than its pages.
     Raises ``DatasetError``, ``UnsafeFile`` or ``OSError`` where the files cannot be read.
     """
-    path = Path(directory) if directory is not None else data_in_use()
+    return fingerprint_of(data_contents(directory))
+
+
+def fingerprint_of(contents: dict[str, bytes]) -> str:
+    """``data_fingerprint`` of files already read (``data_contents``)."""
     digest = hashlib.sha256()
-    for name in data_files(path):
-        digest.update(name.encode() + b"\0" + read_bytes(path, name, MAX_CSV_BYTES) + b"\0")
+    for name, content in sorted(contents.items()):
+        digest.update(name.encode() + b"\0" + content + b"\0")
     return digest.hexdigest()
 
 
