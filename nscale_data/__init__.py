@@ -8,7 +8,7 @@ Load the tables, then ask the questions analysts ask:
     >>> nscale_data.debt_raised()
     2190000000
     >>> nscale_data.gpus_by_region("2025-10-03").loc["Europe", ["stated", "with_targets", "with_up_to"]].tolist()
-    [79640, 127640, 158640]
+    [27640, 127640, 158640]
 
 Charts live in ``nscale_data.charts`` and import matplotlib only when used.
 """
@@ -23,7 +23,7 @@ _EXPORTS = {
     ],
     "checks": ["claim_checks", "conflicts", "source_checks"],
     "dataset": [
-        "dataset_as_of", "latest_source_date", "load_claims", "load_companies", "load_debt_facilities",
+        "dataset_as_of", "figures_published", "latest_source_date", "load_claims", "load_companies", "load_debt_facilities",
         "load_deployments", "load_funding_rounds", "load_peer_capacity", "load_peer_capital", "load_sources",
     ],
     "comparison": ["peers", "peers_summary"],
@@ -62,6 +62,7 @@ __all__ = [
     "dataset_as_of",
     "debt_raised",
     "events",
+    "figures_published",
     "gpu_totals",
     "gpus_by_region",
     "latest_source_date",

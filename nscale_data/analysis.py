@@ -34,6 +34,7 @@ from nscale_data.dataset import (
     Directory,
     cached_by_data,
     dataset_as_of,
+    figures_published,
     latest_source_date,
     load_claims,
     load_debt_facilities,
@@ -42,9 +43,13 @@ from nscale_data.dataset import (
     load_sources,
     period_end,
     row_dicts,
+    status_published,
 )
 from nscale_data.rules import COMPANY, GLOBAL, TEXT_ATTRIBUTES
 
+# How an event names a figure published after its row was announced.
+FIGURE_WORDS = {"amount_usd": "amount", "valuation_usd": "valuation", "accordion_usd": "accordion",
+                "gpu_count": "GPUs", "power_mw": "MW", "contract_value_usd": "contract value"}
 APPROX_TOLERANCE = 0.05  # "about X" agrees with a resolved value within 5%
 SOURCE_RANK = {"primary": 0, "wire": 1, "news": 2, "aggregator": 3}
 LEVELS = ("stated", "with_targets", "with_up_to")
@@ -76,7 +81,7 @@ def capital_raised(as_of: AsOf = None, directory: Directory = None) -> int:
         3285000000
     """
     rounds = rounds_counted(as_of, directory)
-    return sum(int(v) for v in rounds.loc[rounds["counted"], "amount_usd"])
+    return sum(int(v) for v in rounds.loc[rounds["counted"], "amount_usd"].dropna())
 
 
 def debt_raised(as_of: AsOf = None, directory: Directory = None, joint_ventures: bool = True) -> int:
@@ -96,14 +101,15 @@ def debt_raised(as_of: AsOf = None, directory: Directory = None, joint_ventures:
     facilities = load_debt_facilities(as_of, directory)
     if not joint_ventures:
         facilities = facilities[facilities["borrower"] == "nscale"]
-    return sum(int(v) for v in facilities["amount_usd"])
+    return sum(int(v) for v in facilities["amount_usd"].dropna())
 
 
 def capital_table(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
     """Every round and debt facility as of a date, one row each, by kind and date.
 
     ``kind`` is ``equity`` (rounds, SAFEs included) or ``debt``; ``counted_usd``
-    is what enters the totals (0 for a round folded into a later one);
+    is what enters the totals (0 for a round folded into a later one; ``<NA>``,
+    like ``amount_usd``, while no source has published the amount);
     ``accordion_usd`` is recorded and never counted. Sorted by date.
 
     Examples:
@@ -116,22 +122,33 @@ def capital_table(as_of: AsOf = None, directory: Directory = None) -> pd.DataFra
     rows = [
         {"capital_id": round_id, "kind": "equity", "name": round_name(r["stage"], r["instrument"]), "instrument": r["instrument"],
          "announced_date": r["announced_date"], "announced_date_precision": r["announced_date_precision"],
-         "amount_usd": int(r["amount_usd"]), "counted_usd": int(r["amount_usd"]) if r["counted"] else 0,
-         "accordion_usd": pd.NA, "why_not_counted": "" if r["counted"] else f"inside {r['included_in']}", "source_id": r["source_id"]}
+         "amount_usd": _whole(r["amount_usd"]), "counted_usd": _whole(r["amount_usd"]) if r["counted"] else 0,
+         "accordion_usd": pd.NA, "why_not_counted": _why_not(r["amount_usd"], "" if r["counted"] else f"inside {r['included_in']}"),
+         "source_id": r["source_id"]}
         for round_id, r in rounds.iterrows()
     ] + [
         {"capital_id": facility_id, "kind": "debt", "name": f["name"], "instrument": f["facility_type"],
          "announced_date": f["announced_date"], "announced_date_precision": f["announced_date_precision"],
-         "amount_usd": int(f["amount_usd"]), "counted_usd": int(f["amount_usd"]),
-         "accordion_usd": f["accordion_usd"], "why_not_counted": "", "source_id": f["source_id"]}
+         "amount_usd": _whole(f["amount_usd"]), "counted_usd": _whole(f["amount_usd"]),
+         "accordion_usd": f["accordion_usd"], "why_not_counted": _why_not(f["amount_usd"], ""), "source_id": f["source_id"]}
         for facility_id, f in facilities.iterrows()
     ]
     columns = ["capital_id", "kind", "name", "instrument", "announced_date", "announced_date_precision", "amount_usd",
                "counted_usd", "accordion_usd", "why_not_counted", "source_id"]
     table = pd.DataFrame(rows, columns=columns).set_index("capital_id")
-    table["accordion_usd"] = table["accordion_usd"].astype("Int64")
+    for column in ("amount_usd", "counted_usd", "accordion_usd"):
+        table[column] = table[column].astype("Int64")
     table["announced_date"] = pd.to_datetime(table["announced_date"]).astype("datetime64[s]")
     return table.sort_values("announced_date", kind="stable")
+
+
+def _whole(value) -> int | object:
+    """An amount as an int, or <NA> where no source has published it yet."""
+    return pd.NA if _missing(value) else int(value)
+
+
+def _why_not(amount, reason: str) -> str:
+    return "amount not yet published" if _missing(amount) else reason
 
 
 @cached_by_data
@@ -308,7 +325,7 @@ def gpus_by_region(as_of: AsOf = None, directory: Directory = None) -> pd.DataFr
         >>> gpus_by_region("2025-10-03")
                        stated  with_targets  with_up_to    low    high
         region
-        Europe          79640        127640      158640  79640  158640
+        Europe          27640        127640      158640  27640  158640
         North America    <NA>          <NA>        <NA>   <NA>    <NA>
         Middle East      <NA>          <NA>        <NA>   <NA>    <NA>
         Asia             <NA>          <NA>        <NA>   <NA>    <NA>
@@ -339,8 +356,8 @@ def gpus_worldwide(as_of: AsOf = None, directory: Directory = None) -> tuple[int
     """Stated and "with up to" GPUs planned worldwide (the roadmap's target counts from "with targets").
 
     Examples:
-        >>> gpus_worldwide("2025-10-03")  # stated: the UK's 27,640 and Narvik's 52,000; the roadmap's 300,000 is a target
-        (79640, 300000)
+        >>> gpus_worldwide("2025-10-03")  # stated: the UK's 27,640 (Narvik's count was first published on 15 Oct)
+        (27640, 300000)
     """
     world = worldwide(as_of, directory)
     return world["low"], world["high"]
@@ -467,9 +484,10 @@ def round_name(stage: str, instrument: str) -> str:
 def events(directory: Directory = None) -> pd.DataFrame:
     """Every dated event, in order, with the library's totals on that day (``summary(as_of=date)``).
 
-    Events are rounds, debt facilities, deployments announced and status
-    changes. A date known only to the month counts from the month's end (capped
-    at the review date), as in every total. Totals across regions are ``<NA>``
+    Events are rounds, debt facilities, deployments announced, status
+    changes, and the first publication of a figure that was not public when
+    its row was announced (kind ``figure``). A date known only to the month
+    counts from the month's end (capped at the review date), as in every total. Totals across regions are ``<NA>``
     where no region has a figure.
 
     Examples:
@@ -491,13 +509,26 @@ def _events(_as_of: None, directory: Directory) -> pd.DataFrame:
         return period_end(frame["announced_date"], frame["announced_date_precision"]).clip(upper=reviewed)
 
     changed = deployments[deployments["status_date"].notna()]
-    parts = [
+    status_known = status_published(directory).reindex(changed.index)
+    names_of = {"funding_rounds": (rounds, [round_name(s, i) for s, i in zip(rounds["stage"], rounds["instrument"])]),
+                "debt_facilities": (facilities, facilities["name"].astype(str).tolist()),
+                "deployments": (deployments, deployments["short_name"].astype(str).tolist())}
+    published = []
+    for table, (frame, names) in names_of.items():
+        announced = known(frame)
+        for column, first in figures_published(table, directory).items():
+            late = first.notna() & (first > announced)
+            if late.any():
+                label = FIGURE_WORDS[column]
+                published.append(pd.DataFrame({"date": first[late], "kind": "figure", "subject_id": frame.index[late],
+                                               "event": [f"{n} {label} published" for n, l in zip(names, late) if l]}))
+    parts = published + [
         pd.DataFrame({"date": known(rounds), "kind": "equity", "subject_id": rounds.index,
                       "event": [round_name(s, i) for s, i in zip(rounds["stage"], rounds["instrument"])]}),
         pd.DataFrame({"date": known(facilities), "kind": "debt", "subject_id": facilities.index, "event": facilities["name"]}),
         pd.DataFrame({"date": known(deployments), "kind": "capacity", "subject_id": deployments.index,
                       "event": deployments["short_name"].astype(str) + " announced"}),
-        pd.DataFrame({"date": changed["status_date"], "kind": "status", "subject_id": changed.index,
+        pd.DataFrame({"date": status_known, "kind": "status", "subject_id": changed.index,
                       "event": changed["short_name"].astype(str) + " " + changed["status"].astype(str).str.replace("_", " ")}),
     ]
     table = pd.concat([p for p in parts if not p.empty], ignore_index=True)

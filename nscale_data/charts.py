@@ -267,14 +267,14 @@ def timeline(as_of: AsOf = None) -> Figure:
     gpu_ax.set_xlabel("Date (a date known only to the month counts from the month's end)")
     money.tick_params(axis="x", labelbottom=False)
 
-    numbered = table.assign(number=range(1, len(table) + 1))
+    numbered = _changing_dates(table)
     key.axis("off")
     fig.draw_without_rendering()  # lays out both axes (their x scales are shared) before any number is placed
-    _number_events(money, numbered[numbered["kind"].isin(["equity", "debt"])], top=total.max() * 1.3)
-    _number_events(gpu_ax, numbered[numbered["kind"].isin(["capacity", "status"])], top=previous.max() * 1.25)
+    _number_events(money, numbered[numbered["capital"]], top=total.max() * 1.3)
+    _number_events(gpu_ax, numbered[~numbered["capital"]], top=previous.max() * 1.25)
     lines = [f"{n:>2} {d:%d %b %y} {e}" for n, d, e in zip(numbered["number"], numbered["date"], numbered["event"])]
-    key.text(0, 1, "Events\n" + "\n".join(lines), va="top", ha="left", fontsize=8, family="DejaVu Sans Mono", linespacing=1.25,
-             transform=key.transAxes)
+    key.text(0, 1, "Events that moved a total\n" + "\n".join(lines), va="top", ha="left", fontsize=8, family="DejaVu Sans Mono",
+             linespacing=1.25, transform=key.transAxes)
 
     last = steps.iloc[-1]
     fig.suptitle(
@@ -283,9 +283,39 @@ def timeline(as_of: AsOf = None) -> Figure:
         x=0.01, ha="left", fontsize=13, fontweight="bold",
     )
     _legend(fig, [*CAPITAL.values(), *LADDER.values()])
-    _footer(fig, end, "Numbers mark events (key at right); a pause takes GPUs out. " + LADDER_NOTE, _source_ids(end))
+    _footer(fig, end, "Numbers mark the days a total moved (key at right; every event is in notebook 3); a pause takes GPUs out. "
+            + LADDER_NOTE, _source_ids(end))
     fig.data = numbered[["number", "date", "kind", "event", "equity_usd", "debt_usd", *(f"gpus_{level}" for level in LEVELS)]]
     return fig
+
+
+def _changing_dates(table: pd.DataFrame) -> pd.DataFrame:
+    """One numbered row per day on which a total (equity, debt, GPUs or MW at any level) moved.
+
+    Its ``event`` names the day's first event and how many more there were;
+    ``capital`` is whether the day moved equity or debt (its number goes on the
+    capital panel) rather than only capacity.
+    """
+    totals = [c for c in table.columns if c.endswith("_usd") or c.startswith(("gpus_", "mw_"))]
+    by_day = table.groupby("date", sort=True)
+    last = by_day[totals].last().astype("Float64").fillna(0)  # no figure and nothing yet are alike here
+    moved = last.ne(last.shift(fill_value=0)).any(axis=1)
+    money = last[["equity_usd", "debt_usd"]].ne(last[["equity_usd", "debt_usd"]].shift(fill_value=0)).any(axis=1)
+    rows = []
+    for day, events_of_day in by_day:
+        if not moved[day]:
+            continue
+        last_row = events_of_day.iloc[-1]
+        first = ("equity", "debt", "figure") if money[day] else ("figure", "status", "capacity")  # name an event of the kind that moved
+        rank = {kind: at for at, kind in enumerate(first)}
+        events_of_day = events_of_day.sort_values("kind", key=lambda kinds: kinds.map(rank).fillna(len(rank)), kind="stable")
+        names = events_of_day["event"].tolist()
+        more = f" (+{len(names) - 1} more)" if len(names) > 1 else ""
+        rows.append({"date": day, "kind": events_of_day["kind"].iloc[0], "event": _short(names[0], 38 - len(more)) + more,
+                     "capital": bool(money[day]), **last_row[totals].to_dict()})
+    numbered = pd.DataFrame(rows)
+    numbered.insert(0, "number", range(1, len(numbered) + 1))
+    return numbered
 
 
 def _number_events(ax, table: pd.DataFrame, top: float) -> None:

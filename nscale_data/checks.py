@@ -8,6 +8,7 @@ about several rows, or, for a claim about the company's total, the equity
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pandas as pd
@@ -120,6 +121,13 @@ class _CompanyTotals:
                                 rounds_counted(date, self.directory))
         return self._seen[date]
 
+    def unpublished_debt(self, date) -> tuple[int, list[str]]:
+        """Debt announced by ``date`` whose amount no source dated by then states: its sum and names."""
+        known = load_debt_facilities(date, self.directory)
+        late = known[known["amount_usd"].isna()]
+        amounts = load_debt_facilities(directory=self.directory)["amount_usd"]
+        return sum(int(amounts[i]) for i in late.index), late["name"].astype(str).tolist()
+
     def total(self, attribute: str, date) -> int:
         equity, debt, _ = self.at(date)
         return equity + debt if attribute == "funding_raised_usd" else equity
@@ -132,7 +140,7 @@ def conflicts(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
         >>> c = conflicts().set_index("claim_id")
         >>> c.loc["article-stargate-uk-gpus", ["claimed_value", "resolved_value"]].tolist()
         [50000, 31000]
-        >>> c.loc["computerweekly-funding-total", "reason"]
+        >>> c.loc["computerweekly-funding-total", "reason"].split(";")[0]
         'counts the Pre-Series C SAFE twice: it is inside the Series C'
     """
     checks = claim_checks(as_of, directory)
@@ -243,16 +251,20 @@ def _reason(claim, resolved: object, published, company_totals: _CompanyTotals) 
     if claim["subject_id"] == COMPANY and claim["attribute"] in COMPANY_TOTALS:
         _, debt, rounds = company_totals.at(published)
         folded = rounds[~rounds["counted"]]
-        twice = sum(int(v) for v in folded["amount_usd"])
+        twice = sum(int(v) for v in folded["amount_usd"].dropna())
         names = " and the ".join(round_name(r["stage"], r["instrument"]) for _, r in folded.iterrows())
         holders = " and the ".join(dict.fromkeys(
             round_name(rounds.at[h, "stage"], rounds.at[h, "instrument"]) for h in folded["included_in"]))
-        if twice and _figure_agrees(stated, qualifier, resolved + twice):
-            return f"counts the {names} twice: it is inside the {holders}"
-        if claim["attribute"] == "capital_raised_usd" and debt and _figure_agrees(stated, qualifier, resolved + debt):
-            return "counts debt as equity"
-        if claim["attribute"] == "capital_raised_usd" and debt and twice and _figure_agrees(stated, qualifier, resolved + debt + twice):
-            return f"counts debt as equity and the {names} twice"
+        late, late_names = company_totals.unpublished_debt(published)
+        explanations = [(twice, f"counts the {names} twice: it is inside the {holders}"),
+                        (debt if claim["attribute"] == "capital_raised_usd" else 0, "counts debt as equity"),
+                        (late, ("counts debt as equity: " if claim["attribute"] == "capital_raised_usd" else "includes ")
+                         + f"the {' and the '.join(late_names)}, announced by then but stated in no dated source until later")]
+        explanations = [(extra, words) for extra, words in explanations if extra]
+        for size in range(1, len(explanations) + 1):  # the fewest explanations that account for the claim
+            for chosen in itertools.combinations(explanations, size):
+                if _figure_agrees(stated, qualifier, resolved + sum(extra for extra, _ in chosen)):
+                    return "; ".join(words for _, words in chosen)
     gap = stated / resolved - 1 if resolved else math.inf
     return f"{abs(gap):.0%} {'above' if gap > 0 else 'below'} the resolved value"
 

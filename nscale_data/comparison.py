@@ -49,7 +49,7 @@ def peers(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
     Examples:
         >>> table = peers("2025-10-03")
         >>> table.loc["nscale", ["equity_usd", "gpus_stated"]].tolist()
-        [1718000000, 79640]
+        [1718000000, 27640]
         >>> int(table.loc["coreweave", "gpus_stated"]), table.loc["coreweave", "gpus_basis_stated"]
         (250000, 'operated, company-wide (about)')
         >>> pd.isna(table.loc["fluidstack", "equity_usd"])

@@ -5,7 +5,10 @@ Every loader validates the whole package first and raises one
 
 ``as_of`` keeps only what had been announced (or published) by that date,
 and shows each round and deployment as it stood then: a status change, a
-fold-in or a replacement announced later is undone.
+fold-in or a replacement announced later is undone. A figure counts from the
+day a source published it, not from the date of the event it describes: a row
+announced before any source stated its figure is there with no figure
+(``<NA>``) until then, and a status counts once its source is published.
 """
 
 from __future__ import annotations
@@ -126,7 +129,7 @@ def load_deployments(as_of: AsOf = None, directory: Directory = None) -> pd.Data
     """
     deployments = _load("deployments", as_of, directory)
     if as_of is not None:
-        later = deployments["status_date"] > _timestamp(as_of)
+        later = _status_known(*_fingerprint(directory)).reindex(deployments.index) > _timestamp(as_of)
         deployments.loc[later, "status"] = "announced"
         deployments.loc[later, ["status_date", "status_source_id"]] = pd.NA
     _unlink(deployments, list(rules.LINKS))
@@ -197,7 +200,81 @@ def _load(name: str, as_of: AsOf, directory: Directory) -> pd.DataFrame:
         raise DateAfterReview(f"the data stops at its review date, {package.as_of}: ask for {package.as_of} or earlier, not {stamp:%Y-%m-%d}")
     if name not in DATE_COLUMNS:
         return frame.copy()
-    return frame[_known(directory, stamp_of_files, name) <= stamp]
+    frame = frame[_known(directory, stamp_of_files, name) <= stamp].copy()
+    for column, first in _figures_published(directory, stamp_of_files, name).items():
+        unpublished = first.reindex(frame.index) > stamp
+        if unpublished.any():
+            frame.loc[unpublished, [column, *FIGURE_COMPANIONS.get((name, column), ())]] = pd.NA
+    return frame
+
+
+# Columns that state the same figure as a traced one (its qualifier, its amount in the original currency).
+FIGURE_COMPANIONS = {
+    ("funding_rounds", "amount_usd"): ("amount",),
+    ("debt_facilities", "amount_usd"): ("amount",),
+    ("deployments", "gpu_count"): ("gpu_count_qualifier",),
+    ("deployments", "power_mw"): ("power_mw_qualifier",),
+}
+
+
+def figures_published(name: str, directory: Directory = None) -> dict[str, pd.Series]:
+    """For each traced figure column of a table, the day its figure of each row was first published.
+
+    That is the end of the publication period of the earliest source whose
+    claim states the row's figure (same subject, attribute and value), capped
+    at the review date; ``NaT`` where the row has no figure. A view ``as_of``
+    an earlier day shows the row with no figure.
+
+    Examples:
+        >>> first = figures_published("deployments")["gpu_count"]
+        >>> first["narvik-microsoft-gb300"]  # contract signed 17 Sep 2025, count first stated 15 Oct
+        Timestamp('2025-10-15 00:00:00')
+    """
+    return {column: dates.copy() for column, dates in _figures_published(*_fingerprint(directory), name).items()}
+
+
+@lru_cache(maxsize=64)
+def _figures_published(directory: Path, _stamp: tuple, name: str) -> dict[str, pd.Series]:
+    package, frames = _tables(directory, _stamp)
+    if name not in rules.TRACED:
+        return {}
+    claims = frames["claims"]
+    claims = claims[claims["value"].notna()]
+    published = _source_known(directory, _stamp)
+    stated = pd.DataFrame({"subject_id": claims["subject_id"].astype(str), "attribute": claims["attribute"].astype(str),
+                           "value": claims["value"].astype("float64"),
+                           "published": claims["source_id"].map(published).astype("datetime64[s]")})
+    first_by_key = stated.groupby(["subject_id", "attribute", "value"])["published"].min()
+    frame = frames[name]
+    result = {}
+    for column in rules.TRACED[name]:
+        values = frame[column].astype("float64")
+        keys = pd.MultiIndex.from_arrays([frame.index.astype(str), pd.Index([column] * len(frame)), values])
+        first = pd.Series(first_by_key.reindex(keys).to_numpy(), index=frame.index, dtype="datetime64[s]")
+        result[column] = first.where(values.notna())
+    return result
+
+
+@lru_cache(maxsize=8)
+def _source_known(directory: Path, _stamp: tuple) -> pd.Series:
+    """When each source became public: the end of its publication period, capped at the review date."""
+    package, frames = _tables(directory, _stamp)
+    sources = frames["sources"]
+    return period_end(sources["published_date"], sources["published_date_precision"]).clip(upper=pd.Timestamp(package.as_of))
+
+
+def status_published(directory: Directory = None) -> pd.Series:
+    """When each deployment's status became public: its date, or its source's publication if later (``NaT`` while announced)."""
+    return _status_known(*_fingerprint(directory)).copy()
+
+
+@lru_cache(maxsize=8)
+def _status_known(directory: Path, _stamp: tuple) -> pd.Series:
+    """When each deployment's status became public: its date, or its source's publication if that is later."""
+    _, frames = _tables(directory, _stamp)
+    deployments = frames["deployments"]
+    published = deployments["status_source_id"].map(_source_known(directory, _stamp)).astype("datetime64[s]")
+    return pd.concat([deployments["status_date"], published], axis=1).max(axis=1)
 
 
 @lru_cache(maxsize=64)

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from conftest import REPO, write_notebook
-from nscale_data import data_fingerprint, gpus_by_region
+from nscale_data import data_fingerprint, dataset_as_of, gpus_by_region
 from nscale_data.cli import main
 from nscale_data.figures import DATA_MARK, FIGURES, Target, build_all
 from nscale_data.report import ReportError, build_report
@@ -54,7 +54,7 @@ def test_figures_and_report_read_the_copy_named_with_data(edited, tmp_path):
     assert notebook.cells[0].outputs[0]["data"]["text/plain"] == str(europe + ADDED)
     with open(tmp_path / "figures" / f"{headline.name}.csv", newline="") as handle:
         drawn = {(r["as_of"], r["series"], r["region"], r["level"]): r["value"] for r in csv.DictReader(handle)}
-    assert drawn["2026-11-26", "GPUs", "Europe", "stated"] == str(europe + ADDED)
+    assert drawn[f"{dataset_as_of():%Y-%m-%d}", "GPUs", "Europe", "stated"] == str(europe + ADDED)
     digest = data_fingerprint(edited.directory)
     assert notebook.metadata["nscale_data"]["data_sha256"] == digest != data_fingerprint()
     assert int(gpus_by_region().loc["Europe", "stated"]) == europe, "the packaged data is read again afterwards"

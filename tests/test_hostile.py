@@ -13,11 +13,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nscale_data import DatasetError, capital_raised, summary, validate
+import pandas as pd
+
+from nscale_data import DatasetError, capital_raised, dataset_as_of, summary, validate
 from nscale_data.cli import main
 from nscale_data.files import MAX_CSV_BYTES, MAX_JSON_BYTES
 from nscale_data.schema import PACKAGED_DATA
 
+REVIEWED = dataset_as_of()
 SECRET = "s3cret-token-that-must-never-print"
 
 
@@ -143,7 +146,7 @@ def test_a_descriptor_with_wrong_types_names_the_path(data, change, path, expect
 @pytest.mark.parametrize("args, expected", [
     (["summary", "--as-of", "20251003"], "is not a date written YYYY-MM-DD"),
     (["summary", "--as-of", "1999-12-31"], "is before 2000-01-01"),
-    (["conflicts", "--as-of", "2026-11-27"], "the data stops at its review date, 2026-11-26"),
+    (["conflicts", "--as-of", f"{REVIEWED + pd.Timedelta(days=1):%Y-%m-%d}"], f"the data stops at its review date, {REVIEWED:%Y-%m-%d}"),
 ])
 def test_bad_dates_get_one_line_and_exit_2(capsys, args, expected):
     try:

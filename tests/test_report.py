@@ -12,7 +12,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 import pytest
 
 from conftest import REPO
-from nscale_data.dataset import load_changes, load_claims, load_sources
+from nscale_data.dataset import dataset_as_of, load_changes, load_claims, load_sources
 from nscale_data.figures import FIGURES
 from nscale_data.report import build_report, link, notebook_html
 from nscale_data.schema import PACKAGED_DATA
@@ -38,7 +38,7 @@ def test_report_has_every_page_chart_and_data_file(site):
     chapters = sorted(p.stem + ".html" for p in (REPO / "notebooks").glob("*.ipynb"))
     assert sorted(p.name for p in site.glob("*.html")) == sorted(PAGES + chapters)
     index = _read(site, "index.html")
-    assert "Data reviewed on 26 Nov 2026; the latest source found was published on 12 May 2026" in index
+    assert f"Data reviewed on {_day(dataset_as_of())}; the latest source found was published on 12 May 2026" in index
     for name in chapters + PAGES[1:]:
         assert f'href="{name}"' in index
     for target in FIGURES:  # every chart on the index, with its data, SVG and PNG beside it
@@ -47,7 +47,7 @@ def test_report_has_every_page_chart_and_data_file(site):
             assert f'href="figures/{target.name}{suffix}"' in index
     assert sorted(p.name for p in (site / "data").iterdir()) == sorted(
         p.name for p in PACKAGED_DATA.iterdir() if p.suffix in (".csv", ".json"))
-    assert "Nscale capital and GPU dataset (nscale-data), reviewed 26 Nov 2026" in _read(site, "data.html")
+    assert f"Nscale capital and GPU dataset (nscale-data), reviewed {_day(dataset_as_of())}" in _read(site, "data.html")
 
 
 def test_chapters_are_numbered_once_and_linked_in_order(site):
@@ -151,10 +151,15 @@ def test_the_headline_csv_is_the_librarys_totals(site):
     from nscale_data import capital_raised, debt_raised, gpus_by_region
 
     table = pd.read_csv(site / "figures" / "capital-and-gpus.csv")
-    rows = table[(table["as_of"] == "2026-11-26")]
+    rows = table[(table["as_of"] == f"{dataset_as_of():%Y-%m-%d}")]
     assert rows.loc[rows["series"] == "equity", "value"].item() == capital_raised()
     assert rows.loc[rows["series"] == "committed debt", "value"].item() == debt_raised()
     europe = rows[(rows["series"] == "GPUs") & (rows["region"] == "Europe")].set_index("level")["value"]
     assert europe.to_dict() == {level: gpus_by_region().at["Europe", level] for level in ("stated", "with_targets", "with_up_to")}
     asia = rows[(rows["series"] == "GPUs") & (rows["region"] == "Asia")]["value"]
     assert asia.isna().all(), "no figure is an empty cell, never 0"
+
+
+def _day(stamp: pd.Timestamp) -> str:
+    """A date as the report writes it: '6 Dec 2026'."""
+    return f"{stamp.day} {stamp:%b %Y}"
