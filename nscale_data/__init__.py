@@ -17,13 +17,13 @@ Charts live in ``nscale_data.charts`` and import matplotlib only when used.
 # no-op `nscale-data figures`, does not pay for importing pandas.
 _EXPORTS = {
     "analysis": [
-        "LEVELS", "capacity_totals", "capital_raised", "capital_table", "debt_raised", "events",
+        "LEVELS", "capacity_totals", "capital_raised", "capital_table", "compute_by_region", "debt_raised", "events",
         "gpu_totals", "gpus_by_region", "mw_by_region", "regions_named", "rounds_counted",
         "summary", "worldwide",
     ],
     "checks": ["claim_checks", "conflicts", "source_checks"],
     "dataset": [
-        "dataset_as_of", "figures_published", "latest_source_date", "load_claims", "load_companies", "load_debt_facilities",
+        "dataset_as_of", "figures_published", "latest_source_date", "load_chips", "load_claims", "load_companies", "load_debt_facilities",
         "load_deployments", "load_funding_rounds", "load_peer_capacity", "load_peer_capital", "load_sources",
     ],
     "comparison": ["peers", "peers_summary"],
@@ -57,6 +57,7 @@ __all__ = [
     "capital_raised",
     "capital_table",
     "claim_checks",
+    "compute_by_region",
     "conflicts",
     "data_fingerprint",
     "dataset_as_of",
@@ -66,6 +67,7 @@ __all__ = [
     "gpu_totals",
     "gpus_by_region",
     "latest_source_date",
+    "load_chips",
     "load_claims",
     "load_companies",
     "load_debt_facilities",

@@ -36,6 +36,7 @@ from nscale_data.dataset import (
     dataset_as_of,
     figures_published,
     latest_source_date,
+    load_chips,
     load_claims,
     load_debt_facilities,
     load_deployments,
@@ -53,6 +54,7 @@ FIGURE_WORDS = {"amount_usd": "amount", "valuation_usd": "valuation", "accordion
 APPROX_TOLERANCE = 0.05  # "about X" agrees with a resolved value within 5%
 SOURCE_RANK = {"primary": 0, "wire": 1, "news": 2, "aggregator": 3}
 LEVELS = ("stated", "with_targets", "with_up_to")
+REFERENCE_CHIP = "h100-sxm"  # H100-equivalents are GPUs times their dense 16-bit rate over this chip's
 STATED = frozenset({"exact", "approx", "at_least"})
 COUNTED_AT = {"stated": STATED, "with_targets": STATED | {"target"}, "with_up_to": STATED | {"target", "up_to"}}
 COUNTED_STATUSES = frozenset({"announced", "operating", "letter_of_intent"})
@@ -157,7 +159,10 @@ def capacity_totals(as_of: AsOf = None, directory: Directory = None) -> pd.DataF
 
     Columns ``gpus_<level>`` and ``mw_<level>`` for each level of ``LEVELS``
     hold the row's total with everything inside it (``<NA>`` where nothing
-    gives a figure at that level); ``low`` and ``high`` repeat ``gpus_stated``
+    gives a figure at that level); ``h100e_<level>`` is the part of those GPUs
+    whose chip has a dense 16-bit rate, in H100-equivalents, and
+    ``unknown_mix_<level>`` the GPUs left out of it (no chip named, or none
+    with a sourced rate); ``low`` and ``high`` repeat ``gpus_stated``
     and ``gpus_with_up_to``. ``counted`` says how the row enters the totals:
     ``region``, ``worldwide`` (a worldwide plan), or why not (``part of X``,
     ``same GPUs as X``, ``superseded by X``, ``paused``, ``withdrawn``,
@@ -165,6 +170,8 @@ def capacity_totals(as_of: AsOf = None, directory: Directory = None) -> pd.DataF
     """
     d = load_deployments(as_of, directory)
     ids = list(d.index)
+    ratio = h100_ratios(directory)
+    convert = {row_id: ratio.get(chip) for row_id, chip in d["gpu_model"].items()}  # None: unknown mix or no figure
     needed = ["gpu_count", "gpu_count_qualifier", "power_mw", "power_mw_qualifier", "status", "region", "same_gpus_as", "superseded_by"]
     rows = row_dicts(d, needed)  # plain dicts, built once
     part_of, replaced, same = d["part_of"].to_dict(), d["superseded_by"].to_dict(), d["same_gpus_as"].to_dict()
@@ -224,14 +231,24 @@ def capacity_totals(as_of: AsOf = None, directory: Directory = None) -> pd.DataF
             parts = [gross[c] for c in raw_children.get(row_id, []) if pd.isna(replaced[c])]
             gross[row_id] = _larger(_own(rows[row_id], figure, qualifier, "with_up_to"), _sum(parts))
         for level in LEVELS:
-            total = {}
+            total, h100e, unknown = {}, {}, {}
             for row_id in order:
                 gone = _sum(gross[c] for c in raw_children.get(row_id, [])
                             if status[c] not in COUNTED_STATUSES and pd.isna(replaced[c]) and pd.isna(same[c])) or 0
                 own = _own(rows[row_id], figure, qualifier, level)
                 own = None if own is None else max(own - gone, 0)
-                total[row_id] = _larger(own, _sum(total[c] for c in children.get(row_id, [])))
+                mine = children.get(row_id, [])
+                parts = _sum(total[c] for c in mine)
+                total[row_id] = _larger(own, parts)
+                if measure == "gpus":  # what the parts hold, plus any excess of the row's own figure, of the row's own chip
+                    excess = 0 if own is None or (parts is not None and parts >= own) else own - (parts or 0)
+                    factor = convert[row_id]
+                    h100e[row_id] = _sum([*(h100e[c] for c in mine), excess * factor if excess and factor else None])
+                    unknown[row_id] = _sum([*(unknown[c] for c in mine), excess if excess and not factor else None])
             result[f"{measure}_{level}"] = pd.array([total[i] for i in ids], dtype="Float64" if measure == "mw" else "Int64")
+            if measure == "gpus":
+                result[f"h100e_{level}"] = pd.array([h100e[i] for i in ids], dtype="Float64")
+                result[f"unknown_mix_{level}"] = pd.array([unknown[i] for i in ids], dtype="Int64")
         levels = [f"{measure}_{level}" for level in LEVELS]
         for lower, upper in zip(levels[::-1][1:], levels[::-1]):  # keep the levels cumulative
             result[lower] = result[lower].where(result[lower].isna() | result[upper].isna() | (result[lower] <= result[upper]), result[upper])
@@ -243,6 +260,22 @@ def capacity_totals(as_of: AsOf = None, directory: Directory = None) -> pd.DataF
     result["holder"] = pd.array([h if isinstance(h, str) and not h.startswith("paused:") else pd.NA for h in (inside[i] for i in ids)], dtype="str")
     columns = ["name", "region", "country", "gpu_count", "gpu_count_qualifier", "power_mw", "power_mw_qualifier", "status", "part_of"]
     return d[columns].join(result)
+
+
+def h100_ratios(directory: Directory = None) -> dict[str, float]:
+    """Each chip's dense 16-bit rate divided by the H100 SXM's: its GPUs in H100-equivalents.
+
+    A chip with no sourced rate is absent, so its GPUs stay unconverted
+    (unknown mix); with no H100 rate nothing converts.
+
+    Examples:
+        >>> round(h100_ratios()["gb300"], 3)
+        2.528
+    """
+    rates = load_chips(directory)["dense_16bit_tflops"].dropna()
+    if REFERENCE_CHIP not in rates.index:
+        return {}
+    return {chip: float(rate) / float(rates[REFERENCE_CHIP]) for chip, rate in rates.items()}
 
 
 def _bottom_up(ids: list[str], part_of: dict, inside: dict) -> list[str]:
@@ -346,9 +379,33 @@ def _by_region(totals: pd.DataFrame, measure: str, names: list[str]) -> pd.DataF
     for region in names:
         mine = counted[counted["region"] == region]
         rows[region] = [_sum(v for v in mine[f"{measure}_{level}"]) for level in LEVELS]
-    dtype = "Float64" if measure == "mw" else "Int64"
+    dtype = "Float64" if measure in ("mw", "h100e") else "Int64"
     table = pd.DataFrame.from_dict(rows, orient="index", columns=list(LEVELS)).astype(dtype)
     table.index.name = "region"
+    return table
+
+
+def compute_by_region(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
+    """Planned compute per region in H100-equivalents at each level, and the GPUs of unknown mix left out.
+
+    A GPU counts as its chip's dense 16-bit rate over the H100 SXM's (see
+    ``chips.csv``); GPUs whose chip is not named, or has no sourced rate, are
+    not converted and are counted in ``unknown_mix_<level>``. ``<NA>`` where
+    no figure exists.
+
+    Examples:
+        >>> table = compute_by_region()
+        >>> int(table.loc["North America", "stated"])  # 104,000 GB300 at 2,500 TFLOP/s against the H100's 989
+        262892
+        >>> int(table.loc["Europe", "unknown_mix_stated"])  # Narvik's 30,000 Vera Rubin: no sourced rate
+        30000
+    """
+    totals = capacity_totals(as_of, directory)
+    names = regions(directory)
+    table = _by_region(totals, "h100e", names).round(0).astype("Int64")
+    unknown = _by_region(totals, "unknown_mix", names)
+    for level in LEVELS:
+        table[f"unknown_mix_{level}"] = unknown[level]
     return table
 
 
@@ -379,6 +436,8 @@ def _worldwide(totals: pd.DataFrame, as_of: AsOf, directory: Directory) -> dict:
     result = {level: _plain_number(_sum(top[f"gpus_{level}"])) for level in LEVELS}
     result["low"], result["high"] = result["stated"], result["with_up_to"]
     result["power_mw"] = {level: _plain_number(_sum(top[f"mw_{level}"])) for level in LEVELS}
+    result["h100e"] = {level: _whole_number(_sum(top[f"h100e_{level}"])) for level in LEVELS}
+    result["unknown_mix_gpus"] = {level: _plain_number(_sum(top[f"unknown_mix_{level}"])) for level in LEVELS}
     plans = totals[(totals["counted"] == "worldwide") & totals["gpu_count"].notna()]
     roadmap = None
     if not plans.empty:
@@ -429,6 +488,7 @@ def summary(as_of: AsOf = None, directory: Directory = None) -> dict:
     named = regions_named(as_of, directory)
     names += [r for r in named if r not in names]
     gpus, mw = _by_region(totals, "gpus", names), _by_region(totals, "mw", names)
+    h100e, unknown = _by_region(totals, "h100e", names), _by_region(totals, "unknown_mix", names)
     equity, debt = capital_raised(as_of, directory), debt_raised(as_of, directory)
     facilities = load_debt_facilities(as_of, directory)
     latest = latest_source_date(as_of, directory)
@@ -437,6 +497,8 @@ def summary(as_of: AsOf = None, directory: Directory = None) -> dict:
         entry = {level: _plain_number(gpus.at[region, level]) for level in LEVELS}
         entry["low"], entry["high"] = entry["stated"], entry["with_up_to"]
         entry["power_mw"] = {level: _plain_number(mw.at[region, level]) for level in LEVELS}
+        entry["h100e"] = {level: _whole_number(h100e.at[region, level]) for level in LEVELS}
+        entry["unknown_mix_gpus"] = {level: _plain_number(unknown.at[region, level]) for level in LEVELS}
         entry["named_in"] = named.get(region, [])
         by_region[region] = entry
     return {
@@ -457,6 +519,11 @@ def _plain_number(value) -> int | float | None:
     if value is None or pd.isna(value):
         return None
     return as_number(value)
+
+
+def _whole_number(value) -> int | None:
+    """H100-equivalents rounded to a whole number, None for no figure."""
+    return None if value is None or pd.isna(value) else int(round(float(value)))
 
 
 def as_number(value) -> int | float:

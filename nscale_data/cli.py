@@ -63,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     peers.add_argument("--data", type=Path, help="a data package directory (default: the packaged data)")
     peers.set_defaults(run=_peers)
 
+    checks = commands.add_parser("checks", help="power per GPU against each chip's band: outliers and estimates")
+    checks.add_argument("--as-of", type=_date, help="only what had been published by this date (YYYY-MM-DD, 2000-01-01 to the review date)")
+    checks.add_argument("--json", action="store_true", help="print JSON: every row checked or estimated")
+    checks.add_argument("--data", type=Path, help="a data package directory (default: the packaged data)")
+    checks.set_defaults(run=_checks)
+
     figures = commands.add_parser("figures", help="rebuild the stale figures (SVG and PNG) and notebook outputs")
     figures.add_argument("--out", type=Path, default=Path("figures"), help="figure directory (default: figures)")
     figures.add_argument("--notebooks", type=Path, default=Path("notebooks"), help="notebook directory (default: notebooks)")
@@ -136,6 +142,13 @@ def _summary(args) -> int:
     for region, v in [*result["gpus_by_region"].items(), ("Worldwide", result["gpus_worldwide"])]:
         rows.append((region, *(_figure(v[level]) for level in LEVELS), *(_figure(v["power_mw"][level]) for level in LEVELS)))
     print(_table(header, rows))
+    print()
+    header = ["Region"] + [f"H100e, {level.replace('_', ' ')}" for level in LEVELS] + ["Unknown mix, with up to"]
+    rows = [(region, *(_figure(v["h100e"][level]) for level in LEVELS), _figure(v["unknown_mix_gpus"]["with_up_to"]))
+            for region, v in [*result["gpus_by_region"].items(), ("Worldwide", result["gpus_worldwide"])]]
+    print(_table(header, rows))
+    print("H100e: GPUs in H100-equivalents, each chip's dense 16-bit rate over the H100 SXM's;")
+    print("GPUs whose chip is unnamed or has no sourced rate are 'unknown mix', not converted.")
     print()
     for level in LEVELS:
         print(f"{level.replace('_', ' ')}: {LEVEL_WORDS[level]}.")
@@ -218,6 +231,48 @@ def _conflicts(args) -> int:
     print(_table(["Subject", "Attribute", "Claimed", "By", "Resolved", "Resolved from", "Why"], rows))
     print(f"\n{len(rows)} claim(s) disagree with the resolved values.")
     return 0
+
+
+def _checks(args) -> int:
+    from nscale_data.power import overheads, power_checks
+
+    table = power_checks(args.as_of, args.data)
+    records = table.astype(object).where(table.notna(), None).to_dict(orient="records")
+    if args.json:
+        print(json.dumps(records, indent=2, ensure_ascii=False, default=str))
+        return 0
+    factors = overheads(args.data)
+    if factors["server"] and factors["pue"]:
+        _say("All-in power per GPU = the chip's maximum power x server overhead "
+              f"{factors['server'][0]:.2f} to {factors['server'][1]:.2f} x PUE {factors['pue'][0]:.2f} to {factors['pue'][1]:.2f}.")
+        print()
+    checked = [r for r in records if r["kw_per_gpu"] is not None]
+    outliers = [r for r in checked if r["check"] != "within"]
+    _say(f"Rows with GPUs and MW: {len(checked)}; outside their chip's band: {len(outliers)}.")
+    for r in checked:
+        low, high = r["band_kw"]
+        _say(f"- {r['name']}: {r['gpus']:,.0f} GPUs in {_figure(r['mw'])} MW = {r['kw_per_gpu']:.2f} kW per GPU "
+              f"(band {low:.2f} to {high:.2f}): {r['check']}" + (f": {r['reason']}." if r["reason"] else "."))
+    estimates = [r for r in records if r["check"] == "estimate"]
+    if estimates:
+        print("\nEstimates from the chip (never added to any total):")
+    for r in estimates:
+        if r["estimated_gpus_low"] is not None:
+            _say(f"- {r['name']}: {_figure(r['mw'])} MW could hold {r['estimated_gpus_low']:,.0f} to {r['estimated_gpus_high']:,.0f} GPUs.")
+        else:
+            _say(f"- {r['name']}: {r['gpus']:,.0f} GPUs need {r['estimated_mw_low']:,.1f} to {r['estimated_mw_high']:,.1f} MW.")
+    unchecked = [r["name"] for r in records if r["check"] == "no chip"]
+    if unchecked:
+        print()
+        _say(f"Not checked (no chip with a sourced power): {', '.join(unchecked)}.")
+    return 0
+
+
+def _say(text: str) -> None:
+    """Print a paragraph wrapped to 80 columns, continuation lines indented."""
+    import textwrap
+
+    print(textwrap.fill(text, width=80, subsequent_indent="  ", break_on_hyphens=False))
 
 
 def _figures(args) -> int:

@@ -81,6 +81,9 @@ def peers(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
     for measure in ("gpus", "mw"):
         for level in LEVELS:
             table[f"{measure}_{level}"] = table[f"{measure}_{level}"].astype("Float64" if measure == "mw" else "Int64")
+    for level in LEVELS:
+        table[f"h100e_{level}"] = table[f"h100e_{level}"].astype("Int64")
+        table[f"unknown_mix_{level}"] = table[f"unknown_mix_{level}"].astype("Int64")
     for column in ("equity_usd", "debt_usd"):
         table[column] = table[column].astype("Int64")
     equity = table["equity_usd"].astype("Float64")
@@ -91,6 +94,10 @@ def peers(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
         gpus = table[f"gpus_{level}"].astype("Float64").where(whole)
         table[f"equity_per_gpu_{level}"] = (equity / gpus).round(0)
         table[f"capital_per_gpu_{level}"] = (both / gpus).round(0)
+        # Per H100-equivalent only where every GPU counted has a known chip: otherwise the ratio would flatter.
+        known_mix = table[f"unknown_mix_{level}"].isna() & table[f"gpus_{level}"].notna()
+        h100e = table[f"h100e_{level}"].astype("Float64").where(known_mix)
+        table[f"capital_per_h100e_{level}"] = (both / h100e).round(0)
     return table
 
 
@@ -114,6 +121,10 @@ def _from_detailed_tables(as_of: AsOf, directory: Directory) -> dict:
             total = _plain_number(sum(present)) if present else None
             row[f"{measure}_{level}"] = total
             row[f"{measure}_basis_{level}"] = None if total is None else "its deployments, regions summed, overlaps removed"
+        compute = [r["h100e"][level] for r in regions if r["h100e"][level] is not None]
+        unknown = [r["unknown_mix_gpus"][level] for r in regions if r["unknown_mix_gpus"][level] is not None]
+        row[f"h100e_{level}"] = sum(compute) if compute else None
+        row[f"unknown_mix_{level}"] = sum(unknown) if unknown else None
     latest = totals["latest_source"]
     row["latest_source"], row["latest_source_precision"] = (pd.NaT, None) if latest is None else (pd.Timestamp(latest), "day")
     return row
@@ -142,6 +153,8 @@ def _from_company_figures(capital: list[dict], capacity: list[dict], claims_by_s
             best = max(admitted, default=None, key=lambda item: item[0])
             row[f"{measure}_{level}"] = None if best is None else as_number(best[0])
             row[f"{measure}_basis_{level}"] = None if best is None else f"{best[1]}, {best[2]}"
+    for level in LEVELS:  # no peer figure names its chips: every GPU is of unknown mix
+        row[f"h100e_{level}"], row[f"unknown_mix_{level}"] = None, row[f"gpus_{level}"]
     row["claim_ids"] = [claim for item in used for claim in claims_by_subject.get(item["id"], [])]
     row["source_ids"] = sorted({item["source_id"] for item in used})
     return row
@@ -187,7 +200,9 @@ def peers_summary(as_of: AsOf = None, directory: Directory = None) -> list[dict]
         for measure in ("gpus", "mw"):
             entry[measure] = {level: _plain_number(row[f"{measure}_{level}"]) for level in LEVELS}
             entry[f"{measure}_basis"] = {level: row[f"{measure}_basis_{level}"] for level in LEVELS}
-        for ratio in ("equity_per_gpu", "capital_per_gpu"):
+        entry["h100e"] = {level: _plain_number(row[f"h100e_{level}"]) for level in LEVELS}
+        entry["unknown_mix_gpus"] = {level: _plain_number(row[f"unknown_mix_{level}"]) for level in LEVELS}
+        for ratio in ("equity_per_gpu", "capital_per_gpu", "capital_per_h100e"):
             entry[f"{ratio}_usd"] = {level: _plain_number(row[f"{ratio}_{level}"]) for level in LEVELS}
         entry["claim_ids"], entry["source_ids"] = list(row["claim_ids"]), list(row["source_ids"])
         result.append(entry)

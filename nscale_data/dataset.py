@@ -136,6 +136,16 @@ def load_deployments(as_of: AsOf = None, directory: Directory = None) -> pd.Data
     return deployments
 
 
+def load_chips(directory: Directory = None) -> pd.DataFrame:
+    """Each accelerator the deployments name: dense 16- and 8-bit TFLOP/s, power, price, as the sources state them.
+
+    Examples:
+        >>> load_chips().loc["gb300", ["dense_16bit_tflops", "max_power_kw"]].tolist()
+        [2500.0, 1.4]
+    """
+    return _load("chips", None, directory)
+
+
 def load_companies(directory: Directory = None) -> pd.DataFrame:
     """Nscale and its peers: listing, and where each one's figures come from.
 

@@ -23,6 +23,7 @@ _SCALES = {
     "billion": 1e9, "billions": 1e9, "bn": 1e9, "b": 1e9,
     "milliard": 1e9, "milliards": 1e9, "milliarder": 1e9, "mrd": 1e9,
     "gw": 1e3, "gigawatt": 1e3, "gigawatts": 1e3,  # for figures kept in megawatts
+    "pflops": 1e3, "petaflops": 1e3,  # for compute kept in TFLOP/s
 }
 _SCALE = "|".join(sorted(_SCALES, key=len, reverse=True))
 

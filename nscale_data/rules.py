@@ -17,12 +17,13 @@ from nscale_data.evidence import states
 from nscale_data.reading import Table
 
 COMPANY = "nscale"
+INDUSTRY = "data-centres"  # the subject of figures about data centres in general (power usage effectiveness)
 GLOBAL = "Global"  # the region of a worldwide plan
 # Claims whose value is words, not a figure; every other attribute is numeric.
 TEXT_ATTRIBUTES = frozenset({
     "announced_date", "lead_investors", "other_investors", "included_in", "status", "target_regions",
     "offtake_agreement", "expected_period", "superseded_by", "lenders", "placement_agents", "ipo_underwriters",
-    "planned_customer", "site_condition",
+    "planned_customer", "site_condition", "first_shipment",
 })
 PARTIAL_DATE = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?")
 # Figures in the rounds and deployments tables that a claim must state.
@@ -30,6 +31,8 @@ TRACED = {
     "funding_rounds": ("amount_usd", "valuation_usd"),
     "debt_facilities": ("amount_usd", "accordion_usd"),
     "deployments": ("gpu_count", "power_mw", "contract_value_usd"),
+    "chips": ("dense_16bit_tflops", "dense_8bit_tflops", "max_power_kw", "system_power_kw", "system_gpus",
+              "price_low_usd", "price_high_usd"),
 }  # a peer's row is checked against the claim of its own source (``_traced``)
 # Each measured figure of a deployment and the column saying how the source states it.
 QUALIFIED = {"gpu_count": "gpu_count_qualifier", "power_mw": "power_mw_qualifier"}
@@ -37,7 +40,7 @@ LINKS = ("part_of", "same_gpus_as", "superseded_by")
 # The tables a claim's subject may come from, with their key column.
 SUBJECT_TABLES = {
     "funding_rounds": "round_id", "debt_facilities": "facility_id", "deployments": "deployment_id",
-    "peer_capital": "item_id", "peer_capacity": "figure_id",
+    "peer_capital": "item_id", "peer_capacity": "figure_id", "chips": "chip_id",
 }
 STATUS_CHANGES = frozenset({"operating", "paused", "withdrawn"})  # statuses that take a date and a source
 
@@ -68,6 +71,7 @@ def check(tables: dict[str, Table], as_of: dt.date, problems: list[Problem]) -> 
     _rounds(tables["funding_rounds"], problems)
     _deployments(tables["deployments"], problems)
     _peers(tables, problems)
+    _chips(tables["chips"], problems)
     ids = {name: {row[key] for row in tables[name].rows} for name, key in SUBJECT_TABLES.items()}
     _claims(tables, ids, problems)
     _traced(tables, problems)
@@ -216,6 +220,16 @@ def _peers(tables: dict[str, Table], problems: list[Problem]) -> None:
             problems.append(Problem(t.file, line, "superseded_by", f"{_short(later['item_id'])} must be announced later and not be replaced itself"))
 
 
+def _chips(t: Table, problems: list[Problem]) -> None:
+    """A price range runs from low to high; a server's power and its GPU count come together."""
+    for row, line in zip(t.rows, t.lines):
+        low, high = row["price_low_usd"], row["price_high_usd"]
+        if low is not None and high is not None and low > high:
+            problems.append(Problem(t.file, line, "price_low_usd", f"{low:g} is above price_high_usd ({high:g})"))
+        if (row["system_power_kw"] is None) != (row["system_gpus"] is None):
+            problems.append(Problem(t.file, line, "system_gpus", "system_power_kw and system_gpus are given together or not at all"))
+
+
 def subject_table(subject_id: str, ids: dict[str, set[str]], owner: dict[str, str] | None = None) -> str | None:
     """The table every part of ``subject_id`` belongs to, or None if some part is unknown.
 
@@ -251,9 +265,9 @@ def _claims(tables: dict[str, Table], ids: dict[str, set[str]], problems: list[P
         subject, attribute = row["subject_id"], row["attribute"]
         parts = subject.split("+")
         table = subject_table(subject, ids, owner)
-        if subject != COMPANY and table is None:
+        if subject not in (COMPANY, INDUSTRY) and table is None:
             problems.append(
-                Problem(t.file, line, "subject_id", f"{_short(subject)} is not 'nscale', a round_id, a facility_id, a deployment_id, an item_id or a figure_id (or several of one kind joined by '+')")
+                Problem(t.file, line, "subject_id", f"{_short(subject)} is not 'nscale', '{INDUSTRY}', a round_id, a facility_id, a deployment_id, an item_id, a figure_id or a chip_id (or several of one kind joined by '+')")
             )
         if len(set(parts)) < len(parts):
             problems.append(Problem(t.file, line, "subject_id", "names the same row twice; each part of a total appears once"))

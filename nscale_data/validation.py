@@ -62,7 +62,7 @@ def data_files(directory: Directory = None) -> list[str]:
 
     Examples:
         >>> data_files()[:3]
-        ['changes.csv', 'claims.csv', 'companies.csv']
+        ['changes.csv', 'chips.csv', 'claims.csv']
     """
     path = Path(directory) if directory is not None else data_in_use()
     return sorted({PACKAGE_FILE, *(resource.path for resource in read_package(path).resources.values())})

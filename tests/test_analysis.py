@@ -24,7 +24,9 @@ SEED, SERIES_A, SERIES_B, SAFE, SERIES_C = 30e6, 155e6, 1_100e6, 433e6, 2_000e6
 TERM_LOAN, NARVIK_LOAN, NARVIK_ACCORDION = 1_400e6, 790e6, 790e6
 LOUGHTON, DGX, STARGATE_UK, UK_TOTAL = 23_040, 4_600, 31_000, 58_640
 NORWAY_TARGET, NARVIK_GB300, NARVIK_RUBIN, TEXAS, SINES = 100_000, 52_000, 30_000, 104_000, 12_600
-MW = {"loughton": 50, "norway": 230, "glomfjord": 30, "sines": 20, "skien": 96, "bt": 14, "texas": 240, "west_virginia": 1_350}
+SINES_EXPANSION = 66_000  # a target: a blog's "more than 66,000 ... planned", counted from the review date
+MW = {"loughton": 50, "norway": 230, "glomfjord": 30, "sines": 20, "skien": 96, "bt": 14, "texas": 240, "west_virginia": 1_350,
+      "norway_250": 250, "sines_expansion": 200}  # the last two are targets
 ARTICLE, SPRING, REVIEW = "2025-10-03", "2026-03-31", f"{dataset_as_of():%Y-%m-%d}"
 PUBLISHED = {"term_loan": "2026-05-12"}  # the earliest dated page stating the loan (City A.M.'s shows no date)
 LEVELS = ["stated", "with_targets", "with_up_to"]
@@ -66,7 +68,9 @@ def test_capital_table_by_kind_and_date():
     (SPRING, [LOUGHTON + DGX + NARVIK_GB300 + SINES, LOUGHTON + DGX + NORWAY_TARGET + SINES, UK_TOTAL + NORWAY_TARGET + SINES],
      [TEXAS] * 3),
     # Review date: Stargate UK paused; OpenAI gone from Norway, whose target is replaced by Microsoft's two contracts.
-    (REVIEW, [LOUGHTON + DGX + NARVIK_GB300 + NARVIK_RUBIN + SINES] * 3, [TEXAS] * 3),
+    # The Sines expansion is a target only.
+    (REVIEW, [LOUGHTON + DGX + NARVIK_GB300 + NARVIK_RUBIN + SINES, *[LOUGHTON + DGX + NARVIK_GB300 + NARVIK_RUBIN + SINES
+                                                                       + SINES_EXPANSION] * 2], [TEXAS] * 3),
 ])
 def test_gpus_by_region_at_three_dates(as_of, europe, north_america):
     table = gpus_by_region(as_of)
@@ -80,11 +84,16 @@ def test_gpus_by_region_at_three_dates(as_of, europe, north_america):
 @pytest.mark.parametrize("as_of, europe, north_america", [
     (ARTICLE, [MW["loughton"] + MW["norway"] + MW["glomfjord"]] * 3, [None] * 3),
     # West Virginia is announced, but no page stating its 1,350 MW shows a date: counted from the review date.
-    (SPRING, [MW["loughton"] + MW["norway"] + MW["glomfjord"] + MW["sines"] + MW["skien"]] * 3, [MW["texas"]] * 3),
+    # The planned 250 MW Norwegian site (January 2026) is a target.
+    (SPRING, [MW["loughton"] + MW["norway"] + MW["glomfjord"] + MW["sines"] + MW["skien"],
+              *[MW["loughton"] + MW["norway"] + MW["glomfjord"] + MW["sines"] + MW["skien"] + MW["norway_250"]] * 2],
+     [MW["texas"]] * 3),
     # BT's three sites are "up to 14 MW"; the Narvik campus keeps its 230 MW under Microsoft.
     # West Virginia is a letter of intent: never stated, counted from the "with targets" level.
-    (REVIEW, [*[MW["loughton"] + MW["norway"] + MW["glomfjord"] + MW["sines"] + MW["skien"]] * 2,
-              MW["loughton"] + MW["norway"] + MW["glomfjord"] + MW["sines"] + MW["skien"] + MW["bt"]],
+    (REVIEW, [MW["loughton"] + MW["norway"] + MW["glomfjord"] + MW["sines"] + MW["skien"],
+              MW["loughton"] + MW["norway"] + MW["glomfjord"] + MW["sines"] + MW["skien"] + MW["norway_250"] + MW["sines_expansion"],
+              MW["loughton"] + MW["norway"] + MW["glomfjord"] + MW["sines"] + MW["skien"] + MW["norway_250"] + MW["sines_expansion"]
+              + MW["bt"]],
      [MW["texas"], MW["texas"] + MW["west_virginia"], MW["texas"] + MW["west_virginia"]]),
 ])
 def test_megawatts_by_region_at_three_dates(as_of, europe, north_america):
@@ -123,7 +132,7 @@ def test_summary_json_shape_at_the_articles_date():
     assert (result["capital_raised_usd"], result["debt_raised_usd"]) == (SEED + SERIES_A + SERIES_B + SAFE, 0)
     assert set(result["gpus_by_region"]) == {"Europe", "North America", "Middle East", "Asia"}
     europe = result["gpus_by_region"]["Europe"]
-    assert set(europe) == {*LEVELS, "low", "high", "power_mw", "named_in"}
+    assert set(europe) == {*LEVELS, "low", "high", "power_mw", "h100e", "unknown_mix_gpus", "named_in"}
     assert (europe["with_targets"], europe["with_up_to"]) == (127_640, 158_640)  # the range of the first release
     assert result["gpus_by_region"]["North America"]["stated"] is None
     assert result["gpus_worldwide"]["with_targets"] == 300_000
