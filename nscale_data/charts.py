@@ -25,6 +25,7 @@ from nscale_data.analysis import (
     LEVELS,
     as_number,
     capital_raised,
+    compute_by_region,
     debt_raised,
     events,
     gpus_by_region,
@@ -137,6 +138,7 @@ def capital_and_gpus(dates: tuple[AsOf, ...] | None = None) -> Figure:
     debt = [debt_raised(d) for d in dates]
     gpus = [gpus_by_region(d) for d in dates]
     power = [mw_by_region(d) for d in dates]
+    compute = [compute_by_region(d) for d in dates]
     fig, (money, gpu_ax, mw_ax) = _figure(13, 7.4, ncols=3, width_ratios=[0.8, 1.45, 1.25])
 
     for i, (own, lent) in enumerate(zip(equity, debt)):
@@ -162,10 +164,12 @@ def capital_and_gpus(dates: tuple[AsOf, ...] | None = None) -> Figure:
             labels.append(f"{region}, {_month(d)}")
     for ax, tables, unit, scale in ((gpu_ax, gpus, "GPUs", 1e3), (mw_ax, power, "MW", 1.0)):
         widest = max(float(t["with_up_to"].fillna(0).max()) for t in tables) / scale or 1
-        rows = [(tables[i].loc[region], y[k * len(dates) + i]) for k, region in enumerate(regions) for i in range(len(dates))]
-        for row, yi in rows:
+        rows = [(tables[i].loc[region], y[k * len(dates) + i], compute[i].loc[region])
+                for k, region in enumerate(regions) for i in range(len(dates))]
+        for row, yi, h100e in rows:
             _ladder_bar(ax, yi, row, scale)
-            ax.text(_ladder_end(row) / scale + widest * 0.02, yi, _ladder_label(row, unit), va="center", fontsize=8.5,
+            label = _ladder_label(row, unit) + (_h100e_words(h100e) if unit == "GPUs" else "")
+            ax.text(_ladder_end(row) / scale + widest * 0.02, yi, label, va="center", fontsize=8.5,
                     color="black" if pd.notna(row["with_up_to"]) else GREY)
         ax.set_xlim(0, widest * 1.42)
         ax.set_ylim(max(y) + 0.7, min(y) - 0.7)
@@ -188,7 +192,10 @@ def capital_and_gpus(dates: tuple[AsOf, ...] | None = None) -> Figure:
         x=0.01, ha="left", fontsize=13, fontweight="bold",
     )
     _legend(fig, [*CAPITAL.values(), *LADDER.values()])
-    _footer(fig, dates[-1], LADDER_NOTE + " Uncommitted accordions are not money and are not drawn.", _source_ids(dates[-1]))
+    _footer(fig, dates[-1], LADDER_NOTE + " H100e: GPUs in H100-equivalents (each chip's dense 16-bit rate over the H100 SXM's, "
+            "from chips.csv); GPUs whose chip is unnamed or has no sourced rate are left out of it. "
+            "Uncommitted accordions are not money and are not drawn.", _source_ids(dates[-1]))
+    _fit_labels(fig, gpu_ax, mw_ax)
     rows = []
     for d, own, lent, by_gpus, by_mw in zip(dates, equity, debt, gpus, power):
         rows += [(d, "equity", "", "", own, "USD"), (d, "committed debt", "", "", lent, "USD")]
@@ -196,6 +203,38 @@ def capital_and_gpus(dates: tuple[AsOf, ...] | None = None) -> Figure:
         rows += [(d, "power", region, level, by_mw.at[region, level], "MW") for region in regions for level in LEVELS]
     fig.data = _data(rows, ["as_of", "series", "region", "level", "value", "unit"])
     return fig
+
+
+def _h100e_words(h100e: pd.Series) -> str:
+    """A region's compute beside its GPU count: '\n= 233k to 233k H100e (+30k unknown chip)', or '' without a figure."""
+    low, high = h100e["stated"], h100e["with_up_to"]
+    if pd.isna(high):
+        return ""
+    span = _thousands(high) if pd.isna(low) or low == high else f"{_thousands(low)} to {_thousands(high)}"
+    unknown = h100e["unknown_mix_with_up_to"]
+    return f"\n= {span} H100e" + (f" (+{_thousands(unknown)} GPUs, chip unknown)" if pd.notna(unknown) else "")
+
+
+def _fit_labels(fig: Figure, *axes) -> None:
+    """Widen each panel's x range until every label written on it in data coordinates ends inside it.
+
+    A label's width is fixed in points while the panel's scale changes with
+    its range, so the range is grown a few times until the labels fit.
+    """
+    for _ in range(4):
+        fig.draw_without_rendering()
+        grown = False
+        for ax in axes:
+            panel = ax.get_window_extent()
+            low, high = ax.get_xlim()
+            per_pixel = (high - low) / panel.width
+            right = max((t.get_window_extent().x1 for t in ax.texts if t.get_transform() is ax.transData and t.get_text()),
+                        default=panel.x1)
+            if right > panel.x1 - 2:
+                ax.set_xlim(low, high + (right - panel.x1 + 6) * per_pixel * 1.1)
+                grown = True
+        if not grown:
+            return
 
 
 def _ladder_bar(ax, y: float, row: pd.Series, scale: float) -> None:
@@ -473,39 +512,53 @@ def _contracts(as_of: AsOf) -> str:
 # --- Nscale among its peers --------------------------------------------------------------------
 
 @_styled
-def peers_chart(as_of: AsOf = None) -> Figure:
-    """Capital (equity and debt) beside GPUs and megawatts at each certainty level, one row per company."""
+def peers_chart(as_of: AsOf = None, then: AsOf = ARTICLE_DATE) -> Figure:
+    """Capital beside GPUs and megawatts for each company, at ``then`` and at ``as_of``, each bar saying what it counts."""
     from nscale_data.comparison import peers
 
-    table = peers(as_of)
-    fig, (money, gpu_ax, mw_ax) = _figure(13, 7.2, ncols=3, width_ratios=[1.05, 1.0, 1.0])
-    y = list(range(len(table)))
-    widest = max(float((table["equity_usd"].fillna(0) + table["debt_usd"].fillna(0)).max()) / 1e9, 1)
-    for yi, (_, row) in zip(y, table.iterrows()):
-        own = 0 if pd.isna(row["equity_usd"]) else float(row["equity_usd"])
-        lent = 0 if pd.isna(row["debt_usd"]) else float(row["debt_usd"])
-        money.barh(yi, own / 1e9, height=0.7, **_style(CAPITAL["equity"]))
-        money.barh(yi, lent / 1e9, left=own / 1e9, height=0.7, **_style(CAPITAL["debt"]))
-        money.text((own + lent) / 1e9 + widest * 0.02, yi, _capital_label(row), va="center", fontsize=8.5,
-                   color="black" if own or lent else GREY)
-    money.set_xlim(0, widest * 1.75)
+    end = pd.Timestamp(as_of) if as_of is not None else dataset_as_of()
+    views = [(pd.Timestamp(then), peers(then))] if then is not None and pd.Timestamp(then) < end else []
+    views.append((end, peers(as_of)))
+    table = views[-1][1]
+    fig, (money, gpu_ax, mw_ax) = _figure(13, 3.0 + 0.72 * len(table) * len(views), ncols=3, width_ratios=[1.15, 1.0, 1.0])
+    step = len(views) + 0.9
+    ticks, labels, rows = [], [], []
+    widest = max(max(float((t["equity_usd"].fillna(0) + t["debt_usd"].fillna(0)).max()) / 1e9 for _, t in views), 1)
+    scales = {"gpus": (gpu_ax, "GPUs", 1e3), "mw": (mw_ax, "MW", 1.0)}
+    wide = {m: max(max(float(t[f"{m}_with_up_to"].astype("Float64").fillna(0).max()) for _, t in views) / scale, 1)
+            for m, (_, _, scale) in scales.items()}
+    for position, company_id in enumerate(table.index):
+        for offset, (day_drawn, view) in enumerate(views):
+            y = position * step + offset
+            row = view.loc[company_id]
+            ticks.append(y)
+            labels.append(_view_label(day_drawn, row) if offset == len(views) - 1 else _day(day_drawn))
+            if offset == 0:
+                money.text(-0.01, y - 0.75, row["name"], transform=matplotlib.transforms.blended_transform_factory(money.transAxes, money.transData),
+                           ha="right", va="center", fontsize=10, fontweight="bold")
+            own = 0 if pd.isna(row["equity_usd"]) else float(row["equity_usd"])
+            lent = 0 if pd.isna(row["debt_usd"]) else float(row["debt_usd"])
+            money.barh(y, own / 1e9, height=0.8, **_style(CAPITAL["equity"]))
+            money.barh(y, lent / 1e9, left=own / 1e9, height=0.8, **_style(CAPITAL["debt"]))
+            _bar_label(money, (own + lent) / 1e9 + widest * 0.02, y, _capital_label(row), _capital_basis(row))
+            for measure, (ax, unit, scale) in scales.items():
+                levels = pd.Series({level: row[f"{measure}_{level}"] for level in LEVELS})
+                _ladder_bar(ax, y, levels, scale)
+                _bar_label(ax, _ladder_end(levels) / scale + wide[measure] * 0.02, y, _ladder_label(levels, unit),
+                           _basis_words(row, measure))
+            rows += [(day_drawn, company_id, kind, "", row[f"{kind}_usd"], "USD", row[f"{kind}_basis"]) for kind in ("equity", "debt")]
+            rows += [(day_drawn, company_id, m, level, row[f"{m}_{level}"], u, row[f"{m}_basis_{level}"])
+                     for m, u in (("gpus", "GPUs"), ("mw", "MW")) for level in LEVELS]
+    money.set_xlim(0, widest * 1.9)
     money.set_xlabel("Billion US dollars")
     money.set_title("Capital raised", loc="left")
-    labels = [f"{row['name']}\nlatest source {day(row['latest_source'], row['latest_source_precision'] or 'day') or 'none'}"
-              for _, row in table.iterrows()]
-    money.set_yticks(y, labels)
-    for ax, measure, unit, scale in ((gpu_ax, "gpus", "GPUs", 1e3), (mw_ax, "mw", "MW", 1.0)):
-        levels = table[[f"{measure}_{level}" for level in LEVELS]].set_axis(list(LEVELS), axis=1)
-        widest_level = float(levels["with_up_to"].astype("Float64").fillna(0).max()) / scale or 1
-        for yi, (_, row) in zip(y, levels.iterrows()):
-            _ladder_bar(ax, yi, row, scale)
-            ax.text(_ladder_end(row) / scale + widest_level * 0.02, yi, _ladder_label(row, unit), va="center", fontsize=8.5,
-                    color="black" if pd.notna(row["with_up_to"]) else GREY)
-        ax.set_xlim(0, widest_level * 1.6)
-        ax.set_yticks(y, [""] * len(y))
+    money.set_yticks(ticks, labels)
+    for measure, (ax, unit, _) in scales.items():
+        ax.set_xlim(0, wide[measure] * 1.75)
+        ax.set_yticks(ticks, [""] * len(ticks))
         ax.tick_params(axis="y", length=0)
     for ax in (money, gpu_ax, mw_ax):
-        ax.set_ylim(len(y) - 0.4, -0.6)
+        ax.set_ylim(ticks[-1] + 0.6, -1.2)
         ax.grid(axis="y", visible=False)
     gpu_ax.set_xlabel("GPUs, thousands")
     mw_ax.set_xlabel("Power, megawatts")
@@ -513,18 +566,78 @@ def peers_chart(as_of: AsOf = None) -> Figure:
     mw_ax.set_title("Power", loc="left")
     fig.suptitle(_peers_finding(table, as_of), x=0.01, ha="left", fontsize=13, fontweight="bold")
     _legend(fig, [CAPITAL["equity"] | {"label": "equity"}, CAPITAL["debt"], *LADDER.values()])
-    note = ("Nscale's row is computed from its detailed tables; a peer's capital is the sum of the rounds and facilities found "
-            "(≥: not a complete history), its capacity the latest company-wide figure, or the sum of the sites found, each counted from its source's publication. "
-            + LADDER_NOTE)
+    note = ("Under each bar, what it counts: a company's own total (a filing's debt principal, a company-wide count) or the sum "
+            "of the items or sites found ('≥': not a complete history). Nscale's row is its detailed tables' totals; every figure "
+            "counts from its source's publication. " + LADDER_NOTE)
     _footer(fig, as_of, note, [*_source_ids(as_of), *(s for ids in table["source_ids"] for s in ids)])
-    rows, day_drawn = [], as_of or dataset_as_of()
-    for company_id, row in table.iterrows():
-        rows += [(day_drawn, company_id, "equity", "", row["equity_usd"], "USD"),
-                 (day_drawn, company_id, "debt", "", row["debt_usd"], "USD")]
-        rows += [(day_drawn, company_id, m, level, row[f"{m}_{level}"], u)
-                 for m, u in (("gpus", "GPUs"), ("mw", "MW")) for level in LEVELS]
-    fig.data = _data(rows, ["as_of", "company_id", "series", "level", "value", "unit"])
+    _fit_labels(fig, money, gpu_ax, mw_ax)
+    fig.data = _data(rows, ["as_of", "company_id", "series", "level", "value", "unit", "basis"])
     return fig
+
+
+def _view_label(day_drawn: pd.Timestamp, row: pd.Series) -> str:
+    """The later view's label: the company's latest source, as precisely as it is known."""
+    latest = row["latest_source"]
+    if pd.isna(latest):
+        return f"{_day(day_drawn)} (no source)"
+    return f"latest source {day(latest, row['latest_source_precision'] or 'day')}"
+
+
+def _bar_label(ax, x: float, y: float, value: str, basis: str) -> None:
+    """A bar's figure, and under it in smaller grey type what the figure counts."""
+    ax.text(x, y - 0.17, value, va="center", fontsize=8.5, color="black" if value != "no figure" else GREY)
+    if basis:
+        ax.text(x, y + 0.24, basis, va="center", fontsize=7, color=GREY)
+
+
+def _basis_words(row: pd.Series, measure: str) -> str:
+    """What a capacity bar counts, in a few words: 'operated, company-wide', 'sum of 7 sites', 'planned deployments'.
+
+    Where the levels rest on different bases, each is named in short ('company-wide, then 2 sites'). GPUs
+    also say what they are in H100-equivalents, or that their chips are unknown.
+    """
+    bases = [row[f"{measure}_basis_{level}"] for level in LEVELS if isinstance(row[f"{measure}_basis_{level}"], str)]
+    if not bases:
+        return ""
+    words = list(dict.fromkeys(_short_basis(b) for b in bases))
+    text = words[0] if len(words) == 1 else ", then ".join(w.split(", ")[-1].replace("sum of ", "") for w in words)
+    if measure == "gpus":
+        h100e, unknown = row["h100e_stated"], row["unknown_mix_stated"]
+        if pd.notna(h100e):
+            text += f"; {_thousands(h100e)} H100e" + (f", {_thousands(unknown)} unknown chip" if pd.notna(unknown) else "")
+        else:
+            text += "; chips not stated"
+    return text
+
+
+def _short_basis(basis: str) -> str:
+    """'contracted or planned, sum of 7 sites found (up to)' as 'sum of 7 sites'; 'operated, company-wide (about)' as 'operated, company-wide'.
+
+    Examples:
+        >>> _short_basis("contracted or planned, sum of 7 sites found (up to)")
+        'sum of 7 sites'
+        >>> _short_basis("operated, company-wide (about)")
+        'operated, company-wide'
+        >>> _short_basis("its deployments, regions summed, overlaps removed")
+        'planned'
+    """
+    if basis.startswith("its deployments"):
+        return "planned"
+    text = basis.split(" (")[0].replace(" found", "")
+    return text.split(", ", 1)[1] if ", sum of" in text else text
+
+
+def _capital_basis(row: pd.Series) -> str:
+    """What a capital bar counts: 'debt: company total at 30 Sep 2025 + 1 item since' or the sums of items found."""
+    if row.name == "nscale":
+        return "its rounds once each, committed facilities"
+    parts = []
+    for kind in ("equity", "debt"):
+        basis = row[f"{kind}_basis"]
+        if isinstance(basis, str) and pd.notna(row[f"{kind}_usd"]):
+            words = basis.replace("company total at", "filing total").replace(" found", "").replace("sum of ", "")
+            parts.append(f"{kind}: {words.replace(' items since', ' since').replace(' item since', ' since')}")
+    return "; ".join(parts)
 
 
 def _capital_label(row: pd.Series) -> str:
@@ -538,26 +651,26 @@ def _capital_label(row: pd.Series) -> str:
 
 
 def _peers_finding(table: pd.DataFrame, as_of: AsOf) -> str:
-    """The title: Nscale's capital and stated GPUs, and which peers state a company-wide GPU count."""
-    nscale = table.loc["nscale"]
+    """The title: who has raised the most against Nscale, and how many peers state their fleet.
+
+    Examples:
+        >>> t = pd.DataFrame({"name": ["Nscale", "CoreWeave"], "equity_usd": [3e9, 3e9], "debt_usd": [2e9, 17e9],
+        ...                   "equity_qualifier": ["exact", "at_least"], "debt_qualifier": ["exact", "at_least"],
+        ...                   "gpus_basis_stated": [None, "operated, company-wide (about)"]}, index=["nscale", "coreweave"])
+        >>> _peers_finding(t, None)
+        "CoreWeave has raised at least 4.0 times Nscale's $5bn; 1 of 1 peers states its fleet's GPUs"
+    """
+    capital = table["equity_usd"].astype("Float64").fillna(0) + table["debt_usd"].astype("Float64").fillna(0)
     others = table.drop(index="nscale")
-    capital = nscale["equity_usd"] + nscale["debt_usd"]
-    gpus = "no stated GPU figure" if pd.isna(nscale["gpus_stated"]) else f"{_thousands(nscale['gpus_stated'])} stated GPUs"
-    text = f"By {_day(as_of)}, Nscale had raised {_usd(capital)} and had {gpus}; "
-    whole = others[others["gpus_basis_stated"].fillna("").str.contains("company-wide")]
-    if whole.empty:
-        return text + f"none of the {len(others)} peers states a company-wide GPU count"
-    named = ", ".join(f"{row['name']} {_thousands(row['gpus_stated'])}" + _raised(row) for _, row in whole.iterrows())
-    return text + f"\nof {len(others)} peers only {len(whole)} states a company-wide GPU count ({named})"
+    whole = others["gpus_basis_stated"].fillna("").str.contains("company-wide").sum()
+    fleet = f"1 of {len(others)} peers states its fleet's GPUs" if whole == 1 else f"{whole} of {len(others)} peers state their fleets' GPUs"
+    own = float(capital["nscale"])
+    top = capital.drop(index="nscale").idxmax() if len(others) else None
+    if top is None or not own or float(capital[top]) <= own:
+        return f"Nscale has raised {_usd(own)}, more than any peer found; {fleet}"
+    floor = "at least " if "at_least" in (table.at[top, "equity_qualifier"], table.at[top, "debt_qualifier"]) else ""
+    return f"{table.at[top, 'name']} has raised {floor}{float(capital[top]) / own:.1f} times Nscale's {_usd(own)}; {fleet}"
 
-
-def _raised(row: pd.Series) -> str:
-    """' with ≥ $8.7bn raised' from the capital found, or '' where none was found."""
-    found = [row[f"{kind}_usd"] for kind in ("equity", "debt") if pd.notna(row[f"{kind}_usd"])]
-    return f" with ≥ {_usd(sum(found))} raised" if found else ""
-
-
-# --- Shared parts ------------------------------------------------------------------------------
 
 def _data(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
     """The numbers a chart draws, as a table (empty where there is no figure)."""
@@ -585,8 +698,10 @@ def _legend(fig: Figure, entries: list[dict]) -> None:
 
 
 def _footer(fig: Figure, as_of: AsOf, note: str, source_ids: list[str]) -> None:
-    publishers = load_sources().loc[sorted(set(source_ids)), "publisher"]
-    sources = "Sources: " + "; ".join(dict.fromkeys(publishers)) + ". Every figure and its evidence: nscale-data (sources.csv, claims.csv)."
+    kinds = load_sources().loc[sorted(set(source_ids)), "kind"]
+    primary = int((kinds == "primary").sum())
+    sources = (f"Sources: {len(kinds)} documents ({primary} from the companies or their partners), each listed with the words "
+               "that state every figure in the report's sources page and in sources.csv and claims.csv.")
     latest = latest_source_date(as_of)
     dates = f"Data as of {_day(as_of)} (reviewed {_day(None)}; latest source {_day(latest) if latest is not None else 'none'})."
     width = int(fig.get_figwidth() * 14.5)  # characters of 8-point text that fit the width

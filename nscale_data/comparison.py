@@ -7,19 +7,21 @@ added). Each peer's row is computed from company-level figures
 its source. A peer's row counts from the later of its own date and its
 source's publication: the view at a date is what had been published by then.
 
-- **equity** and **debt**: the sums of the rows counted (a row replaced by a
-  later one, such as an upsized facility, stops counting). The rows are the
-  rounds, offerings and facilities found, not a complete history, so a
-  peer's sums are "at least"; ``<NA>`` where none was found.
-- **GPUs** and **MW** at the three certainty levels of ``LEVELS``: for each
-  status (operated, contracted, planned) the latest company-wide figure,
-  or where there is none the sum of the sites (at least the sum, and no surer
-  than its least sure part); at each level, the largest of the statuses
-  whose figure counts at that level. The statuses overlap (what is operated
-  is also contracted), so they are never added.
+- **equity** and **debt**: the latest company-wide total the company
+  states (a filing's total principal of debt), plus the items announced after
+  the date it describes; where there is none, the sum of the rounds,
+  offerings and facilities found (a row replaced by a later one, such as an
+  upsized facility, stops counting), which is "at least": the rows found are
+  not a complete history. ``<NA>`` where nothing was found.
+- **GPUs** and **MW** at the three certainty levels of ``LEVELS``: distinct
+  sites are added, each at its largest figure admitted at that level (no site
+  counted twice); a company-wide figure (for each status its latest, of those
+  the largest) replaces that sum when it is later or larger. A sum is no
+  surer than its least sure site. ``*_basis_*`` says which, in words.
 - **capital per GPU**: equity, and equity plus debt, divided by the GPUs at
   each level; ``<NA>`` where a part is missing, or where the GPUs are only
-  a sum of sites (the capital funds the whole company).
+  a sum of sites (the capital funds the whole company). Per H100-equivalent
+  only where every GPU's chip is known (never, so far, for a peer).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import pandas as pd
 
 # summary()'s own figure helpers: a peer's "no figure" is written as Nscale's is.
 from nscale_data.analysis import COUNTED_AT, LEVELS, _missing, _plain_number, as_number, summary
+from nscale_data.tables import day
 from nscale_data.dataset import (
     AsOf,
     Directory,
@@ -112,8 +115,9 @@ def _by_company(frame: pd.DataFrame) -> dict[str, list[dict]]:
 def _from_detailed_tables(as_of: AsOf, directory: Directory) -> dict:
     """Nscale's row: ``summary``'s totals, its regions summed (the worldwide roadmap is a goal, never added)."""
     totals = summary(as_of, directory)
-    row = {"equity_usd": totals["capital_raised_usd"], "equity_qualifier": "exact",
-           "debt_usd": totals["debt_raised_usd"], "debt_qualifier": "exact", "claim_ids": [], "source_ids": []}
+    row = {"equity_usd": totals["capital_raised_usd"], "equity_qualifier": "exact", "equity_basis": "its rounds, each counted once",
+           "debt_usd": totals["debt_raised_usd"], "debt_qualifier": "exact", "debt_basis": "its committed facilities",
+           "claim_ids": [], "source_ids": []}
     regions = totals["gpus_by_region"].values()
     for level in LEVELS:
         for measure, values in (("gpus", [r[level] for r in regions]), ("mw", [r["power_mw"][level] for r in regions])):
@@ -139,46 +143,85 @@ def _from_company_figures(capital: list[dict], capacity: list[dict], claims_by_s
     """A peer's row from its capital and capacity rows (plain dicts, see ``peers``)."""
     counted = [item for item in capital if _missing(item["superseded_by"])]
     row: dict = {}
-    used: list[dict] = list(counted)
+    used: list[dict] = []
     for kind in ("equity", "debt"):
-        amounts = [int(item["amount_usd"]) for item in counted if item["kind"] == kind]
-        row[f"{kind}_usd"] = sum(amounts) if amounts else None
-        row[f"{kind}_qualifier"] = "at_least" if amounts else None
+        value, qualifier, basis = _capital(kind, [item for item in counted if item["kind"] == kind], used)
+        row[f"{kind}_usd"], row[f"{kind}_qualifier"], row[f"{kind}_basis"] = value, qualifier, basis
     for measure in ("gpus", "mw"):
-        figures = {status: _figure([f for f in capacity if f["measure"] == measure and f["status"] == status], used)
-                   for status in STATUSES}
+        rows = [f for f in capacity if f["measure"] == measure]
         for level in LEVELS:
-            admitted = [(value, status, basis) for status, (value, qualifier, basis) in figures.items()
-                        if value is not None and qualifier in COUNTED_AT[level]]
-            best = max(admitted, default=None, key=lambda item: item[0])
-            row[f"{measure}_{level}"] = None if best is None else as_number(best[0])
-            row[f"{measure}_basis_{level}"] = None if best is None else f"{best[1]}, {best[2]}"
+            value, qualifier, basis = _capacity([f for f in rows if f["qualifier"] in COUNTED_AT[level]], rows, used)
+            row[f"{measure}_{level}"] = None if value is None else as_number(value)
+            row[f"{measure}_basis_{level}"] = basis
     for level in LEVELS:  # no peer figure names its chips: every GPU is of unknown mix
         row[f"h100e_{level}"], row[f"unknown_mix_{level}"] = None, row[f"gpus_{level}"]
-    row["claim_ids"] = [claim for item in used for claim in claims_by_subject.get(item["id"], [])]
-    row["source_ids"] = sorted({item["source_id"] for item in used})
+    unique = list({item["id"]: item for item in used}.values())
+    row["claim_ids"] = [claim for item in unique for claim in claims_by_subject.get(item["id"], [])]
+    row["source_ids"] = sorted({item["source_id"] for item in unique})
     return row
 
 
 QUALIFIER_WORDS = {"exact": "exact", "approx": "about", "at_least": "at least", "up_to": "up to", "target": "a target"}
 
 
-def _figure(rows: list[dict], used: list[dict]) -> tuple[float | None, str | None, str]:
-    """(value, qualifier, basis) of one measure and status: the latest company-wide figure, else the sum of the sites."""
-    company = [r for r in rows if r["scope"] == "company"]
-    if company:
-        latest = max(company, key=lambda r: (r["known"], float(r["value"])))
-        used.append(latest)
-        return float(latest["value"]), latest["qualifier"], f"company-wide ({QUALIFIER_WORDS[latest['qualifier']]})"
-    sites = [r for r in rows if r["scope"] == "site"]
-    if not sites:
-        return None, None, ""
-    used.extend(sites)
-    qualifiers = {r["qualifier"] for r in sites}
+def _capital(kind: str, items: list[dict], used: list[dict]) -> tuple[int | None, str | None, str | None]:
+    """(amount, qualifier, basis) of a peer's equity or debt.
+
+    The latest company-wide total (a filing's total principal of debt, say),
+    plus the items announced after the date it describes; where there is no
+    total, the sum of the items found, which is "at least".
+    """
+    totals = [item for item in items if item["scope"] == "company"]
+    parts = [item for item in items if item["scope"] == "item"]
+    if totals:
+        latest = max(totals, key=lambda item: item["announced_date"])
+        since = [item for item in parts if item["announced_date"] > latest["announced_date"]]
+        used.extend([latest, *since])
+        when = day(latest["announced_date"], str(latest["announced_date_precision"]))
+        basis = f"company total at {when}" + (f" + {len(since)} item{'s' if len(since) > 1 else ''} since" if since else "")
+        return int(latest["amount_usd"]) + sum(int(item["amount_usd"]) for item in since), \
+            "at_least" if since else latest["qualifier"], basis
+    if not parts:
+        return None, None, None
+    used.extend(parts)
+    return sum(int(item["amount_usd"]) for item in parts), "at_least", f"sum of {len(parts)} item{'s' if len(parts) > 1 else ''} found"
+
+
+def _capacity(admitted: list[dict], every: list[dict], used: list[dict]) -> tuple[float | None, str | None, str | None]:
+    """(value, qualifier, basis) of one measure at one level, from the rows admitted at that level.
+
+    Distinct sites are added, each at its largest admitted figure (a site's
+    later plan, linked by ``superseded_by``, replaces the earlier once both are
+    counted). A company-wide figure (for each status its latest; of those the
+    largest) replaces the sum of the sites when it is later or larger.
+    """
+    ids = {f["id"] for f in every}
+    sites = [f for f in admitted if f["scope"] == "site" and not (isinstance(f["superseded_by"], str) and f["superseded_by"] in ids)]
+    company = [f for f in admitted if f["scope"] == "company"]
+    latest = {}
+    for f in company:
+        if f["status"] not in latest or (f["known"], float(f["value"])) > (latest[f["status"]]["known"], float(latest[f["status"]]["value"])):
+            latest[f["status"]] = f
+    best = max(latest.values(), key=lambda f: float(f["value"]), default=None)
+    by_site: dict[str, dict] = {}
+    for f in sites:
+        if f["site"] not in by_site or float(f["value"]) > float(by_site[f["site"]]["value"]):
+            by_site[f["site"]] = f
+    chosen = list(by_site.values())
+    total = sum(float(f["value"]) for f in chosen) if chosen else None
+    if best is not None and (total is None or float(best["value"]) >= total
+                             or best["known"] >= max(f["known"] for f in chosen)):
+        used.append(best)
+        return float(best["value"]), best["qualifier"], f"{best['status']}, company-wide ({QUALIFIER_WORDS[best['qualifier']]})"
+    if total is None:
+        return None, None, None
+    used.extend(chosen)
+    qualifiers = {f["qualifier"] for f in chosen}
     # The sum is as sure as its least sure part: any 'up to' makes it 'up to', else any target a target.
     qualifier = "up_to" if "up_to" in qualifiers else "target" if "target" in qualifiers else "at_least"
+    statuses = " or ".join(s for s in STATUSES if any(f["status"] == s for f in chosen))
     words = "at least" if qualifier == "at_least" else QUALIFIER_WORDS[qualifier]
-    return sum(float(r["value"]) for r in sites), qualifier, f"sum of {len(sites)} site{'s' if len(sites) > 1 else ''} found ({words})"
+    return total, qualifier, f"{statuses}, sum of {len(chosen)} site{'s' if len(chosen) > 1 else ''} found ({words})"
 
 
 def peers_summary(as_of: AsOf = None, directory: Directory = None) -> list[dict]:
@@ -197,6 +240,7 @@ def peers_summary(as_of: AsOf = None, directory: Directory = None) -> list[dict]
         for kind in ("equity", "debt"):
             entry[f"{kind}_usd"] = _plain_number(row[f"{kind}_usd"])
             entry[f"{kind}_qualifier"] = row[f"{kind}_qualifier"]
+            entry[f"{kind}_basis"] = None if pd.isna(row[f"{kind}_basis"]) else row[f"{kind}_basis"]
         for measure in ("gpus", "mw"):
             entry[measure] = {level: _plain_number(row[f"{measure}_{level}"]) for level in LEVELS}
             entry[f"{measure}_basis"] = {level: row[f"{measure}_basis_{level}"] for level in LEVELS}

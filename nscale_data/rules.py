@@ -208,6 +208,7 @@ def _peers(tables: dict[str, Table], problems: list[Problem]) -> None:
             company = companies.get(row["company_id"])
             if company is not None and company["figures_from"] == "detailed_tables":
                 problems.append(Problem(t.file, line, "company_id", f"{_short(row['company_id'])} has its figures computed from its detailed tables; a row here would count them twice"))
+    _one_row_per_site(tables["peer_capacity"], problems)
     t = tables["peer_capital"]
     items = {row["item_id"]: row for row in t.rows}
     for row, line in zip(t.rows, t.lines):
@@ -228,6 +229,20 @@ def _chips(t: Table, problems: list[Problem]) -> None:
             problems.append(Problem(t.file, line, "price_low_usd", f"{low:g} is above price_high_usd ({high:g})"))
         if (row["system_power_kw"] is None) != (row["system_gpus"] is None):
             problems.append(Problem(t.file, line, "system_gpus", "system_power_kw and system_gpus are given together or not at all"))
+
+
+def _one_row_per_site(t: Table, problems: list[Problem]) -> None:
+    """A site is one row per company, measure and status, unless a later row replaces it (``superseded_by``): sites are added."""
+    seen: dict[tuple, dict] = {}
+    for row, line in zip(t.rows, t.lines):
+        if row["scope"] != "site" or row["site"] is None:
+            continue
+        key = (row["company_id"], row["measure"], row["status"], row["site"].casefold())
+        first = seen.get(key)
+        if first is not None and row["figure_id"] not in (first["superseded_by"],) and row["superseded_by"] != first["figure_id"]:
+            problems.append(Problem(t.file, line, "site", f"{_short(row['site'])} is already counted as {_short(first['figure_id'])}; "
+                                    "link the later figure with superseded_by, or name the two sites apart"))
+        seen.setdefault(key, row)
 
 
 def subject_table(subject_id: str, ids: dict[str, set[str]], owner: dict[str, str] | None = None) -> str | None:
@@ -286,13 +301,19 @@ def _claims(tables: dict[str, Table], ids: dict[str, set[str]], problems: list[P
             continue
         if row["derived_from"] is not None:
             continue  # checked in _derived
-        if row["source_id"] in language and not states(row["evidence"], language[row["source_id"]], row["value"]):
+        unit = UNIT_NOTE.search(row["note"] or "")
+        scale = UNITS[unit[1].lower()] if unit else 1
+        if row["source_id"] in language and not states(row["evidence"], language[row["source_id"]], row["value"] / scale):
+            stated = f"{row['value']:g}" + (f" (in {unit[1]}: {row['value'] / scale:g})" if unit else "")
             problems.append(
-                Problem(t.file, line, "evidence", f"does not state {row['value']:g}; quote the words that do, or set derived_from")
+                Problem(t.file, line, "evidence", f"does not state {stated}; quote the words that do, or set derived_from")
             )
     _derived(tables, problems)
 
 
+# A figure its source prints in thousands or millions: the note says so, and the evidence states value ÷ scale.
+UNIT_NOTE = re.compile(r"\bstated in (thousands|millions)\b", re.IGNORECASE)
+UNITS = {"thousands": 1e3, "millions": 1e6}
 FRACTION = re.compile(r"\bfraction ([0-9]{1,6})/([0-9]{1,6})\b")
 
 

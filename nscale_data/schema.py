@@ -52,7 +52,7 @@ ENFORCED: dict[tuple[str, str], dict] = {
                             "currency", "source_id"),
         "deployments": ("deployment_id", "name", "region", "announced_date", "announced_date_precision", "status", "source_id"),
         "companies": ("company_id", "name", "listing", "figures_from"),
-        "peer_capital": ("item_id", "company_id", "kind", "instrument", "name", "announced_date", "announced_date_precision",
+        "peer_capital": ("item_id", "company_id", "kind", "scope", "instrument", "name", "announced_date", "announced_date_precision",
                          "qualifier", "source_id"),
         "peer_capacity": ("figure_id", "company_id", "measure", "status", "scope", "stated_date", "stated_date_precision",
                           "qualifier", "source_id"),

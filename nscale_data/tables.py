@@ -321,18 +321,23 @@ def peers(as_of: AsOf = None) -> Table:
             "Company": p["name"],
             "Equity, $m": _or_none(millions(p["equity_usd"]), floor["equity"]),
             "Debt, $m": _or_none(millions(p["debt_usd"]), floor["debt"]),
+            "Capital is": "; ".join(f"{kind}: {p[f'{kind}_basis']}" for kind in ("equity", "debt") if isinstance(p[f"{kind}_basis"], str)),
             "GPUs stated": _or_none(count(p["gpus_stated"])), "GPUs with up to": _or_none(count(p["gpus_with_up_to"])),
             "GPUs are": _basis(p, "gpus"),
             "MW stated": _or_none(count(p["mw_stated"])), "MW with up to": _or_none(count(p["mw_with_up_to"])),
             "MW are": _basis(p, "mw"),
             "Equity per stated GPU, $": _or_none(count(p["equity_per_gpu_stated"])),
             "Equity and debt per stated GPU, $": _or_none(count(p["capital_per_gpu_stated"])),
+            "H100e stated": _or_none(count(p["h100e_stated"])),
+            "Equity and debt per stated H100e, $": _or_none(count(p["capital_per_h100e_stated"])),
             "Latest source": day(p["latest_source"], precision) or "none",
         })
-    columns = ["Company", "Equity, $m", "Debt, $m", "GPUs stated", "GPUs with up to", "GPUs are", "MW stated", "MW with up to",
-               "MW are", "Equity per stated GPU, $", "Equity and debt per stated GPU, $", "Latest source"]
+    columns = ["Company", "Equity, $m", "Debt, $m", "Capital is", "GPUs stated", "GPUs with up to", "GPUs are", "MW stated",
+               "MW with up to", "MW are", "Equity per stated GPU, $", "Equity and debt per stated GPU, $", "H100e stated",
+               "Equity and debt per stated H100e, $", "Latest source"]
     return _table(rows, columns, caption="'No figure': no source found by then states one (never zero). Per GPU only where "
-                  "the GPUs are the whole company's; a peer's capital is a floor, so its capital per GPU is one too where its GPUs are exact.")
+                  "the GPUs are the whole company's; per H100-equivalent only where every GPU's chip is known. A peer's capital is its own "
+                  "filing total where it states one, else a floor (the items found).")
 
 
 def _basis(p: pd.Series, measure: str) -> str:

@@ -91,6 +91,19 @@ def test_no_text_overlaps_another_or_leaves_the_figure(built, drawn, name):
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_every_label_placed_on_a_panel_stays_inside_it(built, drawn, name):
+    fig = built[name]
+    drawn(name)  # laid out
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        for text in ax.texts:
+            if text.get_transform() is not ax.transData or not text.get_text():
+                continue
+            box, panel = text.get_window_extent(renderer), ax.get_window_extent(renderer)
+            assert panel.x0 - 1 <= box.x0 and box.x1 <= panel.x1 + 1, f"{text.get_text()!r} runs out of its panel"
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_colours_are_from_the_colour_blind_safe_palette(built, name):
     used = set()
     for artist in built[name].findobj(lambda a: isinstance(a, (Line2D, Rectangle, Collection))):

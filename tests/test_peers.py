@@ -56,21 +56,36 @@ def test_nscale_row_is_the_packages_own_totals(as_of):
 
 
 @pytest.mark.parametrize("as_of", DATES)
-def test_peer_capital_is_the_sum_of_the_rows_announced_and_not_replaced(as_of):
+def test_peer_capital_is_the_latest_company_total_plus_later_items_or_the_sum_of_items(as_of):
     rows = [r for r in _rows("peer_capital.csv") if _counted(r, "announced_date", as_of)]
     present = {r["item_id"] for r in rows}
     table = peers(as_of)
     for company in PEERS:
         for kind in ("equity", "debt"):
-            mine = [int(r["amount_usd"]) for r in rows if r["company_id"] == company and r["kind"] == kind
-                    and r["superseded_by"] not in present]
-            got = table.at[company, f"{kind}_usd"]
-            if mine:
-                assert got == sum(mine), (company, kind)
+            mine = [r for r in rows if r["company_id"] == company and r["kind"] == kind and r["superseded_by"] not in present]
+            totals = sorted((r for r in mine if r["scope"] == "company"), key=lambda r: r["announced_date"])
+            items = [r for r in mine if r["scope"] == "item"]
+            if totals:
+                since = [r for r in items if r["announced_date"] > totals[-1]["announced_date"]]
+                expected = int(totals[-1]["amount_usd"]) + sum(int(r["amount_usd"]) for r in since)
+                assert table.at[company, f"{kind}_basis"].startswith("company total at"), (company, kind)
             else:
-                assert pd.isna(got), (company, kind)  # no row: no figure, never 0
-            qualifier = table.at[company, f"{kind}_qualifier"]
-            assert qualifier == "at_least" if mine else pd.isna(qualifier)
+                expected = sum(int(r["amount_usd"]) for r in items) if items else None
+            got = table.at[company, f"{kind}_usd"]
+            if expected is None:
+                assert pd.isna(got) and pd.isna(table.at[company, f"{kind}_qualifier"]), (company, kind)  # no figure, never 0
+            else:
+                assert got == expected, (company, kind)
+
+
+def test_coreweave_debt_is_its_filing_total_and_nebius_counts_its_convertibles():
+    rows = {r["item_id"]: r for r in _rows("peer_capital.csv")}
+    table = peers()
+    latest = max((r for r in rows.values() if r["company_id"] == "coreweave" and r["kind"] == "debt" and r["scope"] == "company"),
+                 key=lambda r: r["announced_date"])
+    assert table.at["coreweave", "debt_usd"] >= int(latest["amount_usd"]) >= 11e9
+    nebius = sum(int(r["amount_usd"]) for r in rows.values() if r["company_id"] == "nebius" and r["kind"] == "debt")
+    assert table.at["nebius", "debt_usd"] == nebius > 3.5e9
 
 
 def test_an_upsized_facility_replaces_the_first_only_once_announced():
@@ -86,28 +101,45 @@ def test_an_upsized_facility_replaces_the_first_only_once_announced():
         assert pd.isna(total) or total < int(first["amount_usd"]) + int(later["amount_usd"]) + others  # never both
 
 
+def _expected_capacity(rows: list[dict], company: str, measure: str, level: str) -> float | None:
+    """Distinct sites added, each at its largest admitted figure; a company-wide figure where it is later or larger."""
+    admitted = {"stated": {"exact", "approx", "at_least"}, "with_targets": {"exact", "approx", "at_least", "target"},
+                "with_up_to": {"exact", "approx", "at_least", "target", "up_to"}}[level]
+    mine = [r for r in rows if (r["company_id"], r["measure"]) == (company, measure) and r["qualifier"] in admitted]
+    ids = {r["figure_id"] for r in rows}
+    sites: dict[str, float] = {}
+    for r in mine:
+        if r["scope"] == "site" and r["superseded_by"] not in ids:
+            sites[r["site"]] = max(sites.get(r["site"], 0.0), float(r["value"]))
+    latest: dict[str, dict] = {}
+    for r in (r for r in mine if r["scope"] == "company"):  # dates here are all to the day or month
+        if r["status"] not in latest or (r["stated_date"], float(r["value"])) > (latest[r["status"]]["stated_date"], float(latest[r["status"]]["value"])):
+            latest[r["status"]] = r
+    best = max(latest.values(), key=lambda r: float(r["value"]), default=None)
+    total = sum(sites.values()) if sites else None
+    last_site = max((r["stated_date"] for r in mine if r["scope"] == "site"), default="")
+    if best and (total is None or float(best["value"]) >= total or best["stated_date"] >= last_site):
+        return float(best["value"])
+    return total
+
+
 @pytest.mark.parametrize("as_of", DATES)
-def test_peer_capacity_is_the_latest_company_wide_figure_or_the_sum_of_sites(as_of):
+def test_peer_capacity_adds_distinct_sites_unless_a_company_figure_is_later_or_larger(as_of):
     rows = [r for r in _rows("peer_capacity.csv") if _counted(r, "stated_date", as_of)]
     table = peers(as_of)
-    admitted = {"stated": {"exact", "approx", "at_least"}, "with_targets": {"exact", "approx", "at_least", "target"},
-                "with_up_to": {"exact", "approx", "at_least", "target", "up_to"}}
     for company in PEERS:
         for measure in ("gpus", "mw"):
-            by_status = []
-            for status in ("operated", "contracted", "planned"):
-                mine = [r for r in rows if (r["company_id"], r["measure"], r["status"]) == (company, measure, status)]
-                whole = sorted((r for r in mine if r["scope"] == "company"), key=lambda r: (r["stated_date"], float(r["value"])))  # all day or month
-                if whole:
-                    by_status.append((float(whole[-1]["value"]), whole[-1]["qualifier"]))
-                elif mine:
-                    qualifiers = {r["qualifier"] for r in mine}
-                    qualifier = "up_to" if "up_to" in qualifiers else "target" if "target" in qualifiers else "at_least"
-                    by_status.append((sum(float(r["value"]) for r in mine), qualifier))
             for level in LEVELS:
-                expected = [v for v, q in by_status if q in admitted[level]]
-                got = table.at[company, f"{measure}_{level}"]
-                assert (pd.isna(got) and not expected) or float(got) == max(expected), (company, measure, level)
+                expected, got = _expected_capacity(rows, company, measure, level), table.at[company, f"{measure}_{level}"]
+                assert (pd.isna(got) and expected is None) or float(got) == expected, (company, measure, level)
+
+
+def test_lambda_and_fluidstack_megawatts_are_sums_of_their_sites():
+    table, rows = peers(), _rows("peer_capacity.csv")
+    for company in ("lambda", "fluidstack"):
+        sites = [r for r in rows if r["company_id"] == company and r["measure"] == "mw" and r["qualifier"] in ("exact", "approx", "at_least")]
+        assert table.at[company, "mw_stated"] == sum(float(r["value"]) for r in sites) and len(sites) >= 2
+        assert "sum of" in table.at[company, "mw_basis_stated"]
 
 
 def test_every_peer_figure_is_a_claim_that_quotes_it_and_agrees():
@@ -121,7 +153,8 @@ def test_every_peer_figure_is_a_claim_that_quotes_it_and_agrees():
             assert len(from_its_source), f"{row[key]}: no claim from its own source"
             for claim_id, claim in from_its_source.iterrows():
                 assert claim["value"] == float(row[column]) and claim["qualifier"] == row["qualifier"], claim_id
-                assert states(claim["evidence"], sources.at[claim["source_id"], "language"], claim["value"]), claim_id
+                scale = 1e3 if "stated in thousands" in str(claim["note"]).lower() else 1
+                assert states(claim["evidence"], sources.at[claim["source_id"], "language"], claim["value"] / scale), claim_id
                 assert len(claim["evidence"].split()) <= 15, claim_id
                 assert checks.at[claim_id, "agrees"], claim_id
 
@@ -153,13 +186,16 @@ def test_capital_per_gpu_is_no_figure_where_debt_is_missing(data):
 
 
 def test_a_sum_of_sites_is_as_sure_as_its_least_sure_site():
-    from nscale_data.comparison import _figure
+    from nscale_data.comparison import _capacity
 
-    site = {"scope": "site", "known": pd.Timestamp("2025-01-01")}
-    mixed = [{**site, "value": 10, "qualifier": "exact"}, {**site, "value": 5, "qualifier": "target"}, {**site, "value": 7, "qualifier": "up_to"}]
-    assert _figure(mixed, [])[:2] == (22.0, "up_to")
-    assert _figure(mixed[:2], [])[:2] == (15.0, "target")
-    assert _figure(mixed[:1], [])[:2] == (10.0, "at_least")  # the company has at least its sites
+    site = {"scope": "site", "status": "planned", "known": pd.Timestamp("2025-01-01"), "superseded_by": None}
+    mixed = [{**site, "id": "a", "site": "A", "value": 10, "qualifier": "exact"}, {**site, "id": "b", "site": "B", "value": 5, "qualifier": "target"},
+             {**site, "id": "c", "site": "C", "value": 7, "qualifier": "up_to"}]
+    assert _capacity(mixed, mixed, [])[:2] == (22.0, "up_to")
+    assert _capacity(mixed[:2], mixed, [])[:2] == (15.0, "target")
+    assert _capacity(mixed[:1], mixed, [])[:2] == (10.0, "at_least")  # the company has at least its sites
+    again = {**mixed[0], "id": "a2", "value": 12}  # the same site stated again: counted once, at its largest
+    assert _capacity([mixed[0], again], mixed, [])[:2] == (12.0, "at_least")
 
 
 def test_capital_per_gpu_only_where_the_gpus_are_the_whole_companys():
@@ -198,24 +234,35 @@ def test_text_output_and_a_date_after_review_is_refused():
 
 
 @pytest.mark.parametrize("as_of", DATES_TO_DRAW)
-def test_chart_draws_the_librarys_numbers(as_of):
-    fig, table = charts.peers_chart(as_of), peers(as_of)
+def test_chart_draws_the_librarys_numbers_at_both_dates_with_each_bars_basis(as_of):
+    fig = charts.peers_chart(as_of)
+    end = pd.Timestamp(as_of) if as_of else None
+    views = ([pd.Timestamp(charts.ARTICLE_DATE)] if end is None or end > pd.Timestamp(charts.ARTICLE_DATE) else []) + [end]
+    tables = [peers(v) for v in views]
     money = fig.axes[0]
     widths = [p.get_width() for p in money.patches]
     equity, debt = widths[0::2], widths[1::2]
-    assert equity == pytest.approx([0 if pd.isna(v) else v / 1e9 for v in table["equity_usd"]])
-    assert debt == pytest.approx([0 if pd.isna(v) else v / 1e9 for v in table["debt_usd"]])
-    drawn = fig.data.set_index(["company_id", "series", "level"])["value"]
-    for company in table.index:
-        for level in LEVELS:
-            got, want = drawn[(company, "gpus", level)], table.at[company, f"gpus_{level}"]
-            assert (got is None and pd.isna(want)) or got == want
+    expected = [(t.at[c, "equity_usd"], t.at[c, "debt_usd"]) for c in tables[-1].index for t in tables]  # company by company, views in order
+    assert equity == pytest.approx([0 if pd.isna(e) else e / 1e9 for e, _ in expected])
+    assert debt == pytest.approx([0 if pd.isna(d) else d / 1e9 for _, d in expected])
+    drawn = fig.data.set_index(["as_of", "company_id", "series", "level"])
+    texts = "\n".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    for view, table in zip(views, tables):
+        day = f"{view if view is not None else charts.dataset_as_of():%Y-%m-%d}"
+        for company in table.index:
+            for level in LEVELS:
+                got, want = drawn.at[(day, company, "gpus", level), "value"], table.at[company, f"gpus_{level}"]
+                assert (got is None and pd.isna(want)) or got == want
+            basis = table.at[company, "mw_basis_stated"]
+            if isinstance(basis, str) and "sum of" in basis:
+                sites = basis.split("sum of ")[1].split(" found")[0]  # '3 sites'
+                assert sites in texts  # the basis is written beside the bar
     title = fig.get_suptitle()
-    assert title.startswith("By ") and "Nscale" in title and "nan" not in title and "<NA>" not in title
+    assert "Nscale" in title and len(title) <= 100 and "nan" not in title and "<NA>" not in title
 
 
 def test_a_peer_row_for_nscale_is_refused(data):
-    line = data.append("peer_capital.csv", {"item_id": "nscale-twice", "company_id": "nscale", "kind": "equity", "instrument": "round",
+    line = data.append("peer_capital.csv", {"item_id": "nscale-twice", "company_id": "nscale", "kind": "equity", "scope": "item", "instrument": "round",
                                             "name": "Series B again", "announced_date": "2025-09-25", "announced_date_precision": "day",
                                             "amount_usd": "1100000000", "qualifier": "exact", "source_id": "openai-2025-09-16"})
     assert any(str(p).startswith(f"peer_capital.csv:{line}: company_id:") and "count them twice" in str(p) for p in validate(data.directory))
@@ -231,3 +278,22 @@ def test_a_peer_figure_its_source_does_not_state_is_refused(data):
     assert any(str(p).startswith(f"peer_capacity.csv:{line}: qualifier:") for p in validate(data.directory))
     line = data.set_cell("peer_capital.csv", "crusoe-series-e-2025-10", "amount_usd", "1375000000")
     assert f"peer_capital.csv:{line}: amount_usd: its source's claim states 1.4e+09 as 'exact'" in map(str, validate(data.directory))
+
+
+def test_a_site_counted_under_two_ids_is_refused(data):
+    line = data.append("peer_capacity.csv", {"figure_id": "lambda-kansas-city-mw-again", "company_id": "lambda", "measure": "mw",
+                                             "status": "planned", "scope": "site", "site": "Kansas City", "value": "24",
+                                             "qualifier": "target", "stated_date": "2025-10-29", "stated_date_precision": "day",
+                                             "source_id": "ingrams-lambda-2025-10-29"})
+    data.append("claims.csv", {"claim_id": "again", "subject_id": "lambda-kansas-city-mw-again", "attribute": "value", "value": "24",
+                               "qualifier": "target", "source_id": "ingrams-lambda-2025-10-29", "evidence": "24MW of capacity"})
+    found = [str(p) for p in validate(data.directory)]
+    assert any(m.startswith(f"peer_capacity.csv:{line}: site: 'Kansas City' is already counted") for m in found), found
+    data.set_cell("peer_capacity.csv", "lambda-kansas-city-mw", "superseded_by", "lambda-kansas-city-mw-again")
+    assert not any(": site: " in str(p) for p in validate(data.directory))
+
+
+def test_a_figure_in_thousands_must_match_its_quote(data):
+    line = data.set_cell("claims.csv", "peer-coreweave-debt-2025-06", "value", "11171485")  # not converted
+    found = [str(p) for p in validate(data.directory)]
+    assert any(m.startswith(f"claims.csv:{line}: evidence: does not state 1.11715e+07 (in thousands: 11171.5)") for m in found), found
