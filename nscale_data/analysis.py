@@ -162,7 +162,8 @@ def capacity_totals(as_of: AsOf = None, directory: Directory = None) -> pd.DataF
     gives a figure at that level); ``h100e_<level>`` is the part of those GPUs
     whose chip has a dense 16-bit rate, in H100-equivalents, and
     ``unknown_mix_<level>`` the GPUs left out of it (no chip named, or none
-    with a sourced rate); ``low`` and ``high`` repeat ``gpus_stated``
+    with a sourced rate); ``chips_<level>`` the same GPUs as a dict of chip_id
+    (None where no chip is named) to count; ``low`` and ``high`` repeat ``gpus_stated``
     and ``gpus_with_up_to``. ``counted`` says how the row enters the totals:
     ``region``, ``worldwide`` (a worldwide plan), or why not (``part of X``,
     ``same GPUs as X``, ``superseded by X``, ``paused``, ``withdrawn``,
@@ -171,7 +172,7 @@ def capacity_totals(as_of: AsOf = None, directory: Directory = None) -> pd.DataF
     d = load_deployments(as_of, directory)
     ids = list(d.index)
     ratio = h100_ratios(directory)
-    convert = {row_id: ratio.get(chip) for row_id, chip in d["gpu_model"].items()}  # None: unknown mix or no figure
+    chip_of = {row_id: chip if isinstance(chip, str) else None for row_id, chip in d["gpu_model"].items()}  # None: not named
     needed = ["gpu_count", "gpu_count_qualifier", "power_mw", "power_mw_qualifier", "status", "region", "same_gpus_as", "superseded_by"]
     rows = row_dicts(d, needed)  # plain dicts, built once
     part_of, replaced, same = d["part_of"].to_dict(), d["superseded_by"].to_dict(), d["same_gpus_as"].to_dict()
@@ -231,7 +232,7 @@ def capacity_totals(as_of: AsOf = None, directory: Directory = None) -> pd.DataF
             parts = [gross[c] for c in raw_children.get(row_id, []) if pd.isna(replaced[c])]
             gross[row_id] = _larger(_own(rows[row_id], figure, qualifier, "with_up_to"), _sum(parts))
         for level in LEVELS:
-            total, h100e, unknown = {}, {}, {}
+            total, chips = {}, {}
             for row_id in order:
                 gone = _sum(gross[c] for c in raw_children.get(row_id, [])
                             if status[c] not in COUNTED_STATUSES and pd.isna(replaced[c]) and pd.isna(same[c])) or 0
@@ -242,13 +243,20 @@ def capacity_totals(as_of: AsOf = None, directory: Directory = None) -> pd.DataF
                 total[row_id] = _larger(own, parts)
                 if measure == "gpus":  # what the parts hold, plus any excess of the row's own figure, of the row's own chip
                     excess = 0 if own is None or (parts is not None and parts >= own) else own - (parts or 0)
-                    factor = convert[row_id]
-                    h100e[row_id] = _sum([*(h100e[c] for c in mine), excess * factor if excess and factor else None])
-                    unknown[row_id] = _sum([*(unknown[c] for c in mine), excess if excess and not factor else None])
+                    held: dict = {}
+                    for c in mine:
+                        for chip, n in chips[c].items():
+                            held[chip] = held.get(chip, 0) + n
+                    if excess:
+                        held[chip_of[row_id]] = held.get(chip_of[row_id], 0) + excess
+                    chips[row_id] = held
             result[f"{measure}_{level}"] = pd.array([total[i] for i in ids], dtype="Float64" if measure == "mw" else "Int64")
             if measure == "gpus":
-                result[f"h100e_{level}"] = pd.array([h100e[i] for i in ids], dtype="Float64")
-                result[f"unknown_mix_{level}"] = pd.array([unknown[i] for i in ids], dtype="Int64")
+                result[f"chips_{level}"] = [chips[i] for i in ids]
+                result[f"h100e_{level}"] = pd.array([_sum(n * ratio[c] for c, n in chips[i].items() if c in ratio) for i in ids],
+                                                    dtype="Float64")
+                result[f"unknown_mix_{level}"] = pd.array([_sum(n for c, n in chips[i].items() if c not in ratio) for i in ids],
+                                                          dtype="Int64")
         levels = [f"{measure}_{level}" for level in LEVELS]
         for lower, upper in zip(levels[::-1][1:], levels[::-1]):  # keep the levels cumulative
             result[lower] = result[lower].where(result[lower].isna() | result[upper].isna() | (result[lower] <= result[upper]), result[upper])

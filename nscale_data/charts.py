@@ -33,11 +33,13 @@ from nscale_data.analysis import (
     rounds_counted,
 )
 from nscale_data.checks import source_checks
+from nscale_data.cost import ASSUMED_COST_PER_GPU_USD, funding, plan_cost
 from nscale_data.tables import day
 from nscale_data.dataset import (
     AsOf,
     dataset_as_of,
     latest_source_date,
+    load_chips,
     load_debt_facilities,
     load_deployments,
     load_sources,
@@ -442,71 +444,92 @@ def _plain(value) -> str:
 # --- Capital against the cost of the plan ------------------------------------------------------
 
 # An assumption for illustration, not a sourced figure: notebook 05 lets the reader change it.
-ASSUMED_COST_PER_GPU_USD = (40_000, 80_000)
+LEVEL_NAMES = {"stated": "stated", "with_targets": "with targets", "with_up_to": "with 'up to'"}
 
 
 @_styled
 def capex_vs_capital(cost_per_gpu_usd: tuple[float, float] = ASSUMED_COST_PER_GPU_USD, as_of: AsOf = None) -> Figure:
-    """Implied GPU spending by region (GPUs times an assumed cost per GPU) against equity, and equity with debt.
+    """Is the plan funded? The capital raised beside the cost of the planned GPUs at each certainty level.
 
-    ``cost_per_gpu_usd`` is a (low, high) assumption, not a sourced figure;
-    the low cost multiplies the stated GPUs and the high cost every GPU, targets
-    and 'up to' figures included.
+    The plan is costed chip by chip where ``chips.csv`` gives a sourced price;
+    every GPU is also costed at ``cost_per_gpu_usd``, a (low, high) assumption
+    drawn as a range, never as a sourced figure. Company totals only: the
+    company's capital against the company's plan. Contracts with a stated
+    value are revenue to come, drawn apart and never added.
     """
+    plan = funding(as_of, assumed=cost_per_gpu_usd)
     low_cost, high_cost = cost_per_gpu_usd
-    regions = gpus_by_region(as_of)
-    equity, debt = capital_raised(as_of), debt_raised(as_of)
-    low = regions["stated"].astype("Float64") * low_cost
-    high = regions["with_up_to"].astype("Float64") * high_cost
-    fig, ax = _figure(13, 6.0)
-    y = list(range(len(regions)))
-    widest = max(float(high.max()), equity + debt) / 1e9
-    for yi, lo, hi in zip(y, low, high):
-        if pd.isna(hi):
-            ax.text(widest * 0.01, yi, "no GPU figure: no implied cost (not zero)", va="center", fontsize=9, color=GREY)
-            continue
-        lo = 0.0 if pd.isna(lo) else float(lo)
-        ax.barh(yi, lo / 1e9, height=0.55, **_style(LADDER["stated"]))
-        ax.barh(yi, (float(hi) - lo) / 1e9, left=lo / 1e9, height=0.55, **_style(LADDER["with_up_to"]))
-        ax.text(float(hi) / 1e9 + widest * 0.015, yi, f"{_usd(lo)} to {_usd(float(hi))}", va="center", fontsize=9)
-    for amount, colour, words, offset in ((equity, GREEN, "equity", 0), (equity + debt, ORANGE, "equity and debt", 1)):
-        ax.axvline(amount / 1e9, color=colour, linewidth=2.2)
-        ax.text(amount / 1e9, -0.75 - 0.32 * offset, f" {words}: {_usd(amount)}", color="black", fontsize=9, va="center")
-    ax.set_yticks(y, regions.index)
-    ax.set_ylim(len(y) - 0.5, -1.2)
+    equity, debt, capital = plan["equity_usd"], plan["debt_usd"], plan["capital_usd"]
+    contracts = plan["contracts"]
+    levels = [level for level in LEVELS if plan[level]["gpus"]]
+    merged = {}  # a level no larger than the one before it is drawn once with it
+    for level in levels:
+        kept = [k for k in merged if plan[k]["gpus"] == plan[level]["gpus"]]
+        if kept:
+            merged[kept[0]].append(level)
+        else:
+            merged[level] = [level]
+    levels = list(merged)
+    rows = ["capital", *levels, *(["contracts"] if contracts else [])]
+    fig, ax = _figure(13, 2.6 + 0.75 * len(rows))
+    highest = max([capital, *(plan[level]["assumed_cost"][1] for level in levels), sum(c["value_usd"] for c in contracts)]) / 1e9
+    ticks, labels, data = [], [], [("capital", "equity", equity, "USD"), ("capital", "committed debt", debt, "USD")]
+    for y, row in enumerate(rows):
+        ticks.append(y)
+        if row == "capital":
+            labels.append("Capital raised")
+            ax.barh(y, equity / 1e9, height=0.55, **_style(CAPITAL["equity"]))
+            ax.barh(y, debt / 1e9, left=equity / 1e9, height=0.55, **_style(CAPITAL["debt"]))
+            ax.text(capital / 1e9, y, f"  {_usd(capital)}: {_usd(equity)} equity, {_usd(debt)} committed debt", va="center", fontsize=9,
+                    parse_math=False)
+        elif row == "contracts":
+            labels.append("Contracts (revenue to come)")
+            value = sum(c["value_usd"] for c in contracts)
+            ax.barh(y, value / 1e9, height=0.55, facecolor="white", edgecolor=GREY, linestyle="--", linewidth=1.2)
+            names = "; ".join(f"{c['name']} with {c['customer']}" for c in contracts)
+            ax.text(value / 1e9, y, f"  {_usd(value)}: {names}, not capital", va="center", fontsize=9, color="#333333",
+                    parse_math=False)
+            data.append(("contracts", "stated value", value, "USD"))
+        else:
+            entry = plan[row]
+            low, high = entry["assumed_cost"]
+            labels.append(f"Plan, {' and '.join(LEVEL_NAMES[k] for k in merged[row])}: {entry['gpus']:,} GPUs")
+            ax.plot([low / 1e9, high / 1e9], [y, y], color=PURPLE, linewidth=7, solid_capstyle="butt")
+            ax.plot([low / 1e9, high / 1e9], [y, y], linestyle="none", marker="|", markersize=16, color="#333333")
+            times = entry["times_capital"]
+            priced = "no GPU priced by a source" if not entry["priced_gpus"] else f"{entry['priced_gpus']:,} priced by sources"
+            ax.text(high / 1e9, y, f"  {_usd(low)} to {_usd(high)}, {times[0]:.1f} to {times[1]:.1f}× capital ({priced})",
+                    va="center", fontsize=9, parse_math=False)
+            if entry["sourced_cost"]:
+                a, b = entry["sourced_cost"]
+                ax.plot([a / 1e9, b / 1e9], [y + 0.3, y + 0.3], color=BLUE, linewidth=3)
+                data.append((row, "cost at sourced chip prices", a, "USD low"))
+                data.append((row, "cost at sourced chip prices", b, "USD high"))
+            data += [(row, "planned GPUs", entry["gpus"], "GPUs"), (row, "cost at the assumed price", low, "USD low"),
+                     (row, "cost at the assumed price", high, "USD high"), (row, "GPUs without a sourced price", entry["unpriced_gpus"], "GPUs")]
+    ax.set_yticks(ticks, labels)
+    ax.set_ylim(len(rows) - 0.5, -0.6)
+    ax.set_xlim(0, highest * 1.25)
     ax.set_xlabel("Billion US dollars")
-    ax.set_xlim(0, widest * 1.3)
     ax.grid(axis="y", visible=False)
-    ax.set_title(f"ASSUMPTION: ${low_cost:,.0f} to ${high_cost:,.0f} per GPU (all-in cost; not a sourced figure)",
-                 loc="left", fontsize=10, color="#7A3A63")
-    total_low, total_high = float(low.sum()), float(high.sum())
-    fig.suptitle(
-        f"At the assumed prices the regional GPU plans would cost {_usd(total_low)} to {_usd(total_high)}: "
-        f"{total_low / equity:.1f} to {total_high / equity:.1f} times the equity raised,\n"
-        f"{total_low / (equity + debt):.1f} to {total_high / (equity + debt):.1f} times equity and committed debt",
-        x=0.01, ha="left", fontsize=13, fontweight="bold",
-    )
-    _legend(fig, [{**LADDER["stated"], "label": "stated GPUs × low cost"},
-                  {**LADDER["with_up_to"], "label": "every GPU, targets and 'up to' included, × high cost"}])
-    _footer(fig, as_of, f"Implied spending = planned GPUs × assumed cost per GPU. {_contracts(as_of)}", _source_ids(as_of))
-    fig.data = pd.DataFrame({
-        "region": regions.index, "gpus_stated": regions["stated"].array, "gpus_with_up_to": regions["with_up_to"].array,
-        "cost_per_gpu_low_usd": low_cost, "cost_per_gpu_high_usd": high_cost,
-        "implied_low_usd": low.round().astype("Int64").array, "implied_high_usd": high.round().astype("Int64").array,
-        "equity_usd": equity, "equity_and_debt_usd": equity + debt,
-    })
+    ax.set_title(f"Cost = planned GPUs × an ASSUMED ${low_cost:,.0f} to ${high_cost:,.0f} per GPU (all-in; not a sourced figure)",
+                 loc="left", fontsize=10, color="#7A3A63", parse_math=False)
+    stated = plan.get("stated", {})
+    if stated.get("times_capital"):
+        low_times, high_times = stated["times_capital"]
+        title = f"At the assumed price, the stated plan costs {low_times:.1f} to {high_times:.1f} times the capital raised"
+    else:
+        title = f"Nscale has raised {_usd(capital)}; no stated GPU plan to cost"
+    fig.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold", parse_math=False)
+    _legend(fig, [CAPITAL["equity"] | {"label": "equity"}, CAPITAL["debt"],
+                  {"label": "plan's cost at the assumed price (range)", "facecolor": PURPLE, "edgecolor": PURPLE}])
+    unpriced = sorted(load_chips().loc[[c for c in plan_cost(as_of).index if c in load_chips().index], "name"])
+    note = (f"No dated source prices {' or '.join(unpriced) if unpriced else 'the planned chips'}, so the plan is costed "
+            "at an assumed price; chips.csv holds the prices found. Contracts are revenue over several years, never added to capital. ")
+    _footer(fig, as_of, note + LADDER_NOTE, _source_ids(as_of))
+    _fit_labels(fig, ax)
+    fig.data = pd.DataFrame(data, columns=["row", "series", "value", "unit"])
     return fig
-
-
-def _contracts(as_of: AsOf) -> str:
-    """The customer contracts in the data, named as revenue, never added to capital."""
-    deployments = load_deployments(as_of)
-    signed = deployments[deployments["contract_value_usd"].notna()]
-    if signed.empty:
-        return "No customer contract value is stated."
-    items = "; ".join(f"{row['short_name']} ({row['partners'].split(';')[0]}, {_usd(row['contract_value_usd'])})"
-                      for _, row in signed.iterrows())
-    return f"Customer contracts are revenue over several years, not capital, and are not added: {items}."
 
 
 # --- Nscale among its peers --------------------------------------------------------------------

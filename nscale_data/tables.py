@@ -230,20 +230,51 @@ def conflicts(as_of: AsOf = None) -> Table:
     return _table(rows, ["About", "What", "Claimed", "By", "Resolved", "Why"], links)
 
 
-def implied_cost(cost_per_gpu_usd: tuple[float, float], as_of: AsOf = None) -> Table:
-    """Planned GPUs times an assumed cost, against equity and equity with debt; empty where a region has no figure."""
-    low_cost, high_cost = cost_per_gpu_usd
-    gpus = analysis.gpus_by_region(as_of)
-    equity, debt = analysis.capital_raised(as_of), analysis.debt_raised(as_of)
+def plan_cost(as_of: AsOf = None) -> Table:
+    """Planned GPUs by chip, with each chip's sourced price range and their cost; 'no sourced price' where none is known."""
+    from nscale_data.cost import plan_cost as costed
+
     rows = []
-    for region, g in [*gpus.iterrows(), ("All regions", gpus.sum(min_count=1))]:
-        low = None if pd.isna(g["stated"]) else float(g["stated"]) * low_cost
-        high = None if pd.isna(g["with_up_to"]) else float(g["with_up_to"]) * high_cost
-        rows.append({"Region": region, "GPUs stated": count(g["stated"]), "GPUs with up to": count(g["with_up_to"]),
-                     "Implied cost, low, $m": millions(low), "Implied cost, high, $m": millions(high),
-                     "Times equity": _times(low, high, equity), "Times equity and debt": _times(low, high, equity + debt)})
-    return _table(rows, ["Region", "GPUs stated", "GPUs with up to", "Implied cost, low, $m", "Implied cost, high, $m",
-                         "Times equity", "Times equity and debt"])
+    for _, c in costed(as_of).iterrows():
+        price = f"{count(c['price_low_usd'])} to {count(c['price_high_usd'])}" if c["priced"] else "no sourced price"
+        rows.append({"Chip": c["name"], "GPUs stated": count(c["gpus_stated"]) or "no figure",
+                     "GPUs with up to": count(c["gpus_with_up_to"]) or "no figure", "Price per GPU, $": price,
+                     "Cost, stated, $m": _span(c["cost_low_stated"], c["cost_high_stated"]) or "no figure",
+                     "Cost, with up to, $m": _span(c["cost_low_with_up_to"], c["cost_high_with_up_to"]) or "no figure"})
+    return _table(rows, ["Chip", "GPUs stated", "GPUs with up to", "Price per GPU, $", "Cost, stated, $m", "Cost, with up to, $m"],
+                  caption="Prices from chips.csv, each quoted from its source; a chip without one is never given a guessed price.")
+
+
+def funding(cost_per_gpu_usd: tuple[float, float], as_of: AsOf = None) -> Table:
+    """The plan's cost at each level, at sourced prices where they exist and at the assumed price, against the capital raised."""
+    from nscale_data.cost import funding as plan
+
+    result = plan(as_of, assumed=cost_per_gpu_usd)
+    rows = []
+    for level in analysis.LEVELS:
+        entry = result[level]
+        if not entry["gpus"]:
+            continue
+        sourced = entry["sourced_cost"]
+        rows.append({"Plan": LEVEL_NAMES[level], "GPUs": count(entry["gpus"]), "GPUs priced by sources": count(entry["priced_gpus"]),
+                     "Cost at sourced prices, $m": _span(*sourced) if sourced else "no figure",
+                     "Cost at the assumed price, $m": _span(*entry["assumed_cost"]),
+                     "Times equity and debt": f"{entry['times_capital'][0]:.1f} to {entry['times_capital'][1]:.1f}"})
+    caption = (f"Capital raised: {millions(result['capital_usd'])} $m ({millions(result['equity_usd'])} equity, "
+               f"{millions(result['debt_usd'])} committed debt). The assumed price, ${cost_per_gpu_usd[0]:,.0f} to "
+               f"${cost_per_gpu_usd[1]:,.0f} per GPU, is a parameter, not a sourced figure.")
+    return _table(rows, ["Plan", "GPUs", "GPUs priced by sources", "Cost at sourced prices, $m", "Cost at the assumed price, $m",
+                         "Times equity and debt"], caption=caption)
+
+
+LEVEL_NAMES = {"stated": "stated", "with_targets": "with targets", "with_up_to": "with 'up to'"}
+
+
+def _span(low, high) -> str:
+    """'9,050 to 18,099' in $m, or '' where either end is missing."""
+    if low is None or high is None or pd.isna(low) or pd.isna(high):
+        return ""
+    return f"{millions(low)} to {millions(high)}"
 
 
 def contracts(as_of: AsOf = None) -> Table:
@@ -253,12 +284,6 @@ def contracts(as_of: AsOf = None) -> Table:
     rows = [{"Deployment": d["name"], "Customer": str(d["partners"]).split(";")[0], "Contract value, $m": millions(d["contract_value_usd"])}
             for _, d in frame.iterrows()]
     return _table(rows, ["Deployment", "Customer", "Contract value, $m"])
-
-
-def _times(low, high, money: int) -> str:
-    if low is None or high is None or not money:
-        return ""
-    return f"{low / money:.1f} to {high / money:.1f}"
 
 
 def _level(level: str) -> str:
