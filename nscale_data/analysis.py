@@ -418,11 +418,11 @@ def compute_by_region(as_of: AsOf = None, directory: Directory = None) -> pd.Dat
 
 
 def gpus_worldwide(as_of: AsOf = None, directory: Directory = None) -> tuple[int, int]:
-    """Stated and "with up to" GPUs planned worldwide (the roadmap's target counts from "with targets").
+    """Stated and "with up to" GPUs planned worldwide: the sum of the regions (the roadmap is reported apart).
 
     Examples:
         >>> gpus_worldwide("2025-10-03")  # stated: the UK's 27,640 (Narvik's count was first published on 15 Oct)
-        (27640, 300000)
+        (27640, 158640)
     """
     world = worldwide(as_of, directory)
     return world["low"], world["high"]
@@ -431,21 +431,21 @@ def gpus_worldwide(as_of: AsOf = None, directory: Directory = None) -> tuple[int
 def worldwide(as_of: AsOf = None, directory: Directory = None) -> dict:
     """The worldwide figure at each level, and the roadmap reported apart, marked stale when outgrown.
 
-    The worldwide figure sums the rows counted at the top: worldwide plans
-    (which contain the regional rows linked to them) and regional rows inside
-    none. ``roadmap`` is the largest worldwide plan with its own figure; it
-    is ``stale`` when the regions' total *with targets* exceeds it.
+    The worldwide figure is the sum of the regions, the same total as every
+    chart, table and command shows; a worldwide plan (the roadmap) is never
+    taken as a total. ``roadmap`` is the largest worldwide plan with its own
+    figure; it is ``stale`` when the regions' total *with targets* exceeds it.
     """
     return _worldwide(capacity_totals(as_of, directory), as_of, directory)
 
 
 def _worldwide(totals: pd.DataFrame, as_of: AsOf, directory: Directory) -> dict:
-    top = totals[totals["counted"].isin(["region", "worldwide"]) & totals["holder"].isna()]
-    result = {level: _plain_number(_sum(top[f"gpus_{level}"])) for level in LEVELS}
+    counted = totals[totals["counted"] == "region"]  # the regions' rows: one set of totals, the roadmap apart
+    result = {level: _plain_number(_sum(counted[f"gpus_{level}"])) for level in LEVELS}
     result["low"], result["high"] = result["stated"], result["with_up_to"]
-    result["power_mw"] = {level: _plain_number(_sum(top[f"mw_{level}"])) for level in LEVELS}
-    result["h100e"] = {level: _whole_number(_sum(top[f"h100e_{level}"])) for level in LEVELS}
-    result["unknown_mix_gpus"] = {level: _plain_number(_sum(top[f"unknown_mix_{level}"])) for level in LEVELS}
+    result["power_mw"] = {level: _plain_number(_sum(counted[f"mw_{level}"])) for level in LEVELS}
+    result["h100e"] = {level: _whole_number(_sum(counted[f"h100e_{level}"])) for level in LEVELS}
+    result["unknown_mix_gpus"] = {level: _plain_number(_sum(counted[f"unknown_mix_{level}"])) for level in LEVELS}
     plans = totals[(totals["counted"] == "worldwide") & totals["gpu_count"].notna()]
     roadmap = None
     if not plans.empty:

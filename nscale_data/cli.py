@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nscale-data", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=_version(), help="show the package and data versions, then exit")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     validate = commands.add_parser("validate", help="check a data package directory (default: the packaged data)")
@@ -54,12 +55,14 @@ def _parser() -> argparse.ArgumentParser:
     conflicts = commands.add_parser("conflicts", help="claims that disagree with the resolved values")
     conflicts.add_argument("--as-of", type=_date, help="only claims published by this date (YYYY-MM-DD, 2000-01-01 to the review date)")
     conflicts.add_argument("--json", action="store_true", help="print JSON")
+    conflicts.add_argument("--wide", action="store_true", help="one wide table with claim and source ids (more than 80 columns)")
     conflicts.add_argument("--data", type=Path, help="a data package directory (default: the packaged data)")
     conflicts.set_defaults(run=_conflicts)
 
     peers = commands.add_parser("peers", help="Nscale beside CoreWeave, Nebius, Crusoe, Lambda and Fluidstack")
     peers.add_argument("--as-of", type=_date, help="only what had been announced by this date (YYYY-MM-DD, 2000-01-01 to the review date)")
     peers.add_argument("--json", action="store_true", help="print JSON")
+    peers.add_argument("--wide", action="store_true", help="every level in one wide table (more than 80 columns)")
     peers.add_argument("--data", type=Path, help="a data package directory (default: the packaged data)")
     peers.set_defaults(run=_peers)
 
@@ -90,17 +93,48 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _date(text: str) -> str:
-    """An ``--as-of`` date: YYYY-MM-DD exactly, from 2000-01-01 (the review date is checked against the data)."""
+def _version() -> str:
+    """'nscale-data 0.1.0 (data 0.1.0)': the installed package's version and the packaged data's."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from nscale_data.schema import PACKAGED_DATA
+
     try:
-        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-            raise ValueError
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a date written YYYY-MM-DD") from None
-    if day < dt.date(2000, 1, 1):
+        package = version("nscale-data")
+    except PackageNotFoundError:
+        package = "not installed"
+    try:
+        data = json.loads((PACKAGED_DATA / "datapackage.json").read_text(encoding="utf-8")).get("version", "unknown")
+    except (OSError, ValueError):
+        data = "unreadable"
+    return f"nscale-data {package} (data {data})"
+
+
+def _date(text: str) -> str:
+    """An ``--as-of`` date: YYYY-MM-DD exactly, from 2000-01-01 (the review date is checked against the data).
+
+    Examples:
+        >>> _date("2025-10-03")
+        '2025-10-03'
+        >>> _date("2025-13-01")
+        Traceback (most recent call last):
+        argparse.ArgumentTypeError: 2025-13-01: there is no month 13
+    """
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a date written YYYY-MM-DD")
+    year, month, day_of_month = (int(part) for part in text.split("-"))
+    if year < 2000:
         raise argparse.ArgumentTypeError(f"{text} is before 2000-01-01; the data starts in 2023")
+    if not 1 <= month <= 12:
+        raise argparse.ArgumentTypeError(f"{text}: there is no month {month}")
+    try:
+        dt.date(year, month, day_of_month)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text}: {dt.date(year, month, 1):%B} {year} has no day {day_of_month}") from None
     return text
+
+
+LEVEL_HEADINGS = {"stated": "Stated", "with_targets": "With targets", "with_up_to": "With up to"}
 
 
 def _validate(args) -> int:
@@ -128,38 +162,36 @@ def _summary(args) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"Nscale as of {_day(result['as_of'])} (data reviewed {_day(result['reviewed'])}; "
-          f"latest source {_day(result['latest_source']) if result['latest_source'] else 'none yet'})")
+    _say(f"Nscale as of {_day(result['as_of'])} (data reviewed {_day(result['reviewed'])}; "
+         f"latest source {_day(result['latest_source']) if result['latest_source'] else 'none yet'})")
     equity, debt = result["capital_raised_usd"], result["debt_raised_usd"]
-    print(_table(["Capital", "Billion USD"], [
-        ("Equity raised (rounds and SAFEs, each counted once)", f"{equity / 1e9:,.3f}"),
-        ("Committed debt (uncommitted accordions not counted)", f"{debt / 1e9:,.3f}"),
-        ("Equity and debt", f"{(equity + debt) / 1e9:,.3f}"),
-    ]))
     print()
-    header = ["Region"] + [f"GPUs, {level.replace('_', ' ')}" for level in LEVELS] + [f"MW, {level.replace('_', ' ')}" for level in LEVELS]
-    rows = []
-    for region, v in [*result["gpus_by_region"].items(), ("Worldwide", result["gpus_worldwide"])]:
-        rows.append((region, *(_figure(v[level]) for level in LEVELS), *(_figure(v["power_mw"][level]) for level in LEVELS)))
-    print(_table(header, rows))
-    print()
-    header = ["Region"] + [f"H100e, {level.replace('_', ' ')}" for level in LEVELS] + ["Unknown mix, with up to"]
-    rows = [(region, *(_figure(v["h100e"][level]) for level in LEVELS), _figure(v["unknown_mix_gpus"]["with_up_to"]))
-            for region, v in [*result["gpus_by_region"].items(), ("Worldwide", result["gpus_worldwide"])]]
-    print(_table(header, rows))
-    print("H100e: GPUs in H100-equivalents, each chip's dense 16-bit rate over the H100 SXM's;")
-    print("GPUs whose chip is unnamed or has no sourced rate are 'unknown mix', not converted.")
+    print(_table(["Capital", "US dollars"], [
+        ("Equity (rounds and SAFEs, each counted once)", _money(equity)),
+        ("Committed debt (uncommitted accordions not counted)", _money(debt)),
+        ("Equity and debt", _money(equity + debt)),
+    ], right={1}))
+    places = [*result["gpus_by_region"].items(), ("Worldwide", result["gpus_worldwide"])]
+    for title, pick in (("GPUs", lambda v, level: v[level]), ("Megawatts", lambda v, level: v["power_mw"][level]),
+                        ("H100-equivalents", lambda v, level: v["h100e"][level])):
+        print()
+        header = [title] + [LEVEL_HEADINGS[level] for level in LEVELS]
+        print(_table(header, [(region, *(_figure(pick(v, level)) for level in LEVELS)) for region, v in places],
+                     right={1, 2, 3}))
+    unknown = result["gpus_worldwide"]["unknown_mix_gpus"]["with_up_to"]
+    _say("H100-equivalents: each GPU counted as its chip's dense 16-bit rate over the H100 SXM's"
+         + (f"; {_figure(unknown)} GPUs whose chip is unnamed or has no sourced rate are left out of them." if unknown else "."))
     print()
     for level in LEVELS:
-        print(f"{level.replace('_', ' ')}: {LEVEL_WORDS[level]}.")
-    print("Overlapping announcements are counted once; 'no figure' means no source states one, not zero.")
+        _say(f"{LEVEL_HEADINGS[level]}: {LEVEL_WORDS[level]}.")
+    _say("Overlapping announcements are counted once; 'no figure' means no source states one, not zero.")
     named = [r for r, v in result["gpus_by_region"].items() if v["named_in"] and v["with_up_to"] is None and v["power_mw"]["with_up_to"] is None]
     if named:
-        print(f"Named as a target with no figure: {', '.join(named)}.")
+        _say(f"Named as a target with no figure: {', '.join(named)}.")
     roadmap = result["gpus_worldwide"]["roadmap"]
     if roadmap:
         state = "stale: the regions now exceed it" if roadmap["stale"] else "the regions' plans with targets come to " + _figure(roadmap["regions_with_targets"])
-        print(f"Worldwide roadmap: {roadmap['gpu_count']:,} GPUs ({roadmap['qualifier']}, {_day(roadmap['announced_date'])}); {state}.")
+        _say(f"Worldwide roadmap, a goal never taken as a total: {roadmap['gpu_count']:,} GPUs ({_day(roadmap['announced_date'])}); {state}.")
     return 0
 
 
@@ -171,22 +203,45 @@ def _peers(args) -> int:
     if args.json:
         print(json.dumps(companies, indent=2, ensure_ascii=False))
         return 0
-    short = {"stated": "stated", "with_targets": "w/ targets", "with_up_to": "w/ up to"}
-    header = ["Company", "Equity $bn", "Debt $bn", *(f"GPUs {short[l]}" for l in LEVELS), *(f"MW {short[l]}" for l in LEVELS),
-              "Equity $/GPU", "Latest source"]
-    rows = []
-    for c in companies:
-        rows.append((c["name"], _billions(c["equity_usd"], c["equity_qualifier"]), _billions(c["debt_usd"], c["debt_qualifier"]),
-                     *(_figure(c["gpus"][l]) for l in LEVELS), *(_figure(c["mw"][l]) for l in LEVELS),
-                     _figure(c["equity_per_gpu_usd"]["stated"]),
-                     _when(c["latest_source"], c["latest_source_precision"])))
-    print(_table(header, rows))
+    if args.wide:
+        short = {"stated": "stated", "with_targets": "w/ targets", "with_up_to": "w/ up to"}
+        header = ["Company", "Equity", "Debt", *(f"GPUs {short[l]}" for l in LEVELS), *(f"MW {short[l]}" for l in LEVELS),
+                  "H100e stated", "Equity $/GPU", "Latest source"]
+        rows = [(c["name"], _money(c["equity_usd"], c["equity_qualifier"]), _money(c["debt_usd"], c["debt_qualifier"]),
+                 *(_figure(c["gpus"][l]) for l in LEVELS), *(_figure(c["mw"][l]) for l in LEVELS), _figure(c["h100e"]["stated"]),
+                 _figure(c["equity_per_gpu_usd"]["stated"]), _when(c["latest_source"], c["latest_source_precision"]))
+                for c in companies]
+        print(_table(header, rows, right=set(range(1, len(header) - 1))))
+    else:
+        header = ["Company", "Equity", "Debt", "GPUs", "MW", "Latest"]
+        rows = [(c["name"], _money(c["equity_usd"], c["equity_qualifier"]), _money(c["debt_usd"], c["debt_qualifier"]),
+                 _span(c["gpus"]), _span(c["mw"]), _when(c["latest_source"], c["latest_source_precision"])) for c in companies]
+        print(_table(header, rows, right={1, 2, 3, 4}))
+        print()
+        _say("GPUs and MW run from stated to 'up to'; Latest: the company's latest source. What each figure counts:")
+        for c in companies:
+            bases = [f"{word} {c[f'{kind}_basis']}" for kind, word in (("equity", "equity:"), ("debt", "debt:"))
+                     if c.get(f"{kind}_basis")]
+            bases += [f"{unit}: {c[f'{measure}_basis']['with_up_to']}" for measure, unit in (("gpus", "GPUs"), ("mw", "MW"))
+                      if c[f"{measure}_basis"]["with_up_to"]]
+            _say(f"- {c['name']}: " + ("; ".join(bases) if bases else "no figure found") + ".")
+        _say("nscale-data peers --wide shows every level, H100-equivalents and equity per GPU.")
     print()
     for level in LEVELS:
-        print(f"{level.replace('_', ' ')}: {LEVEL_WORDS[level]}.")
-    print("≥: a peer's sum of the rounds and facilities found, each counted from its source's publication; not a complete history. "
-          "Nscale's row is computed from its detailed tables; 'no figure' means no source found states one, not zero.")
+        _say(f"{LEVEL_HEADINGS[level]}: {LEVEL_WORDS[level]}.")
+    _say("≥: a floor, the sum of the rounds and facilities found, each counted from its source's publication; not a "
+         "complete history. Nscale's row is computed from its detailed tables; 'no figure' means no source found states "
+         "one, not zero.")
     return 0
+
+
+def _span(levels: dict) -> str:
+    """'226,240–292,240', '3,100', or 'no figure': a figure from its stated to its 'up to' level."""
+    present = [v for v in (levels["stated"], levels["with_targets"], levels["with_up_to"]) if v is not None]
+    if not present:
+        return "no figure"
+    low, high = min(present), max(present)
+    return _figure(low) if low == high else f"{_figure(low)}–{_figure(high)}"
 
 
 def _when(date: str | None, precision: str | None) -> str:
@@ -196,10 +251,22 @@ def _when(date: str | None, precision: str | None) -> str:
     return {"month": lambda d: f"{d:%b %Y}", "year": lambda d: f"{d:%Y}"}.get(precision, lambda d: _day(date))(dt.date.fromisoformat(date))
 
 
-def _billions(value, qualifier) -> str:
+def _money(value, qualifier: str | None = None) -> str:
+    """US dollars as a reader writes them: '$3.29bn', '$155m', '≥ $16.46bn', or 'no figure' (never $0 for no figure).
+
+    Examples:
+        >>> _money(3_285_000_000), _money(155_000_000), _money(16_455_268_000, "at_least"), _money(None), _money(0)
+        ('$3.29bn', '$155m', '≥ $16.46bn', 'no figure', '$0')
+    """
     if value is None:
         return "no figure"
-    return f"{'≥ ' if qualifier == 'at_least' else ''}{value / 1e9:,.3f}"
+    from decimal import ROUND_HALF_UP, Decimal
+
+    floor = "≥ " if qualifier == "at_least" else ""
+    for scale, places, unit in ((10**9, "0.01", "bn"), (10**6, "1", "m")):
+        if abs(value) >= scale:  # rounded half up on the exact integer, so $5,475m is $5.48bn, not $5.47bn
+            return f"{floor}${(Decimal(int(value)) / scale).quantize(Decimal(places), ROUND_HALF_UP):,}{unit}"
+    return f"{floor}${value:,.0f}"
 
 
 def _figure(value) -> str:
@@ -223,13 +290,28 @@ def _conflicts(args) -> int:
     if args.json:
         print(json.dumps(records, indent=2, ensure_ascii=False, default=str))
         return 0
-    rows = [
-        (r["subject_name"], r["attribute"], f"{r['claimed_qualifier']} {_show(r['claimed_value'])}", r["source_id"],
-         _show(r["resolved_value"]), r["resolved_source_id"] or "", r["reason"])
-        for r in records
-    ]
-    print(_table(["Subject", "Attribute", "Claimed", "By", "Resolved", "Resolved from", "Why"], rows))
-    print(f"\n{len(rows)} claim(s) disagree with the resolved values.")
+    if args.wide:
+        rows = [(r["subject_name"], r["attribute"], f"{r['claimed_qualifier']} {_show(r['claimed_value'])}", r["source_id"],
+                 _show(r["resolved_value"]), r["resolved_source_id"] or "", r["reason"]) for r in records]
+        print(_table(["Subject", "Attribute", "Claimed", "By", "Resolved", "Resolved from", "Why"], rows))
+    else:
+        from nscale_data.dataset import load_sources
+        from nscale_data.tables import QUALIFIER_WORDS, _attribute
+
+        publisher = load_sources(directory=args.data)["publisher"].to_dict()
+        for r in records:
+            def shown(value) -> str:
+                money = r["attribute"].endswith("_usd") and isinstance(value, (int, float))
+                return _money(value) if money else _show(value)
+
+            words = QUALIFIER_WORDS.get(r["claimed_qualifier"], "")
+            claimed = f"{words} {shown(r['claimed_value'])}" if words else shown(r["claimed_value"])
+            by = f"{publisher.get(r['resolved_source_id'], r['resolved_source_id'])} says" if r["resolved_source_id"] else "the totals give"
+            _say(f"- {r['subject_name']}, {_attribute(r['attribute'])}: {publisher.get(r['source_id'], r['source_id'])} says "
+                 f"{claimed}; {by} {shown(r['resolved_value'])}. {r['reason'][:1].upper()}{r['reason'][1:]}.")
+        print()
+        _say("nscale-data conflicts --wide shows the claim and source ids in one wide table; --json everything.")
+    print(f"\n{len(records)} claim(s) disagree with the resolved values.")
     return 0
 
 
@@ -317,18 +399,19 @@ def _show(value: object) -> str:
     return str(value) if value != "" else "(none named)"
 
 
-def _table(header: list[str], rows: list[tuple]) -> str:
-    """A plain-text table with columns padded to fit.
+def _table(header: list[str], rows: list[tuple], right: set[int] = frozenset()) -> str:
+    """A plain-text table with columns padded to fit: text left-aligned, the columns in ``right`` (numbers) right-aligned.
 
     Examples:
-        >>> print(_table(["a", "bb"], [("xyz", "1")]))
+        >>> print(_table(["a", "bb"], [("xyz", "1")], right={1}))
         a    bb
         ---  --
-        xyz  1
+        xyz   1
     """
     cells = [list(map(str, header))] + [list(map(str, r)) for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    lines = ["  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+             for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 

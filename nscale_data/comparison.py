@@ -239,11 +239,12 @@ def peers_summary(as_of: AsOf = None, directory: Directory = None) -> list[dict]
                  "latest_source_precision": row["latest_source_precision"]}
         for kind in ("equity", "debt"):
             entry[f"{kind}_usd"] = _plain_number(row[f"{kind}_usd"])
-            entry[f"{kind}_qualifier"] = row[f"{kind}_qualifier"]
-            entry[f"{kind}_basis"] = None if pd.isna(row[f"{kind}_basis"]) else row[f"{kind}_basis"]
+            entry[f"{kind}_qualifier"] = row[f"{kind}_qualifier"] if isinstance(row[f"{kind}_qualifier"], str) else None
+            entry[f"{kind}_basis"] = row[f"{kind}_basis"] if isinstance(row[f"{kind}_basis"], str) else None
         for measure in ("gpus", "mw"):
             entry[measure] = {level: _plain_number(row[f"{measure}_{level}"]) for level in LEVELS}
-            entry[f"{measure}_basis"] = {level: row[f"{measure}_basis_{level}"] for level in LEVELS}
+            entry[f"{measure}_basis"] = {level: row[f"{measure}_basis_{level}"] if isinstance(row[f"{measure}_basis_{level}"], str)
+                                         else None for level in LEVELS}
         entry["h100e"] = {level: _plain_number(row[f"h100e_{level}"]) for level in LEVELS}
         entry["unknown_mix_gpus"] = {level: _plain_number(row[f"unknown_mix_{level}"]) for level in LEVELS}
         for ratio in ("equity_per_gpu", "capital_per_gpu", "capital_per_h100e"):

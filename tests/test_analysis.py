@@ -137,7 +137,12 @@ def test_summary_json_shape_at_the_articles_date():
     assert set(europe) == {*LEVELS, "low", "high", "power_mw", "h100e", "unknown_mix_gpus", "named_in"}
     assert (europe["with_targets"], europe["with_up_to"]) == (127_640, 158_640)  # the range of the first release
     assert result["gpus_by_region"]["North America"]["stated"] is None
-    assert result["gpus_worldwide"]["with_targets"] == 300_000
+    # One set of totals: the worldwide figure is the regions' sum at every level; the roadmap is reported apart.
+    world = result["gpus_worldwide"]
+    for level in LEVELS:
+        regions = [r[level] for r in result["gpus_by_region"].values() if r[level] is not None]
+        assert world[level] == (sum(regions) if regions else None)
+    assert world["roadmap"]["gpu_count"] == 300_000 and world["with_targets"] != world["roadmap"]["gpu_count"]
 
 
 def test_summary_at_the_review_date_names_asia_and_gives_both_dates():
@@ -331,13 +336,13 @@ def test_levels_stay_cumulative(empty):
     assert stated is None and targets <= up_to == 400
 
 
-def test_worldwide_adds_regional_rows_outside_the_roadmap(empty):
+def test_worldwide_is_the_regions_sum_and_the_roadmap_is_never_a_total(empty):
     _deployment(empty, "roadmap", 1000, "target", region="Global", country="")
     _deployment(empty, "inside", 300, part_of="roadmap")
     _deployment(empty, "outside", 600)
     world = worldwide(REVIEW, empty.directory)
-    assert (world["stated"], world["with_targets"]) == (900, 1600)
-    assert world["roadmap"]["stale"] is False
+    assert (world["stated"], world["with_targets"], world["with_up_to"]) == (900, 900, 900)  # not the roadmap's 1,000
+    assert world["roadmap"]["gpu_count"] == 1000 and world["roadmap"]["stale"] is False
 
 
 def test_the_roadmap_is_stale_once_the_regions_exceed_it(empty):

@@ -297,3 +297,8 @@ def test_a_figure_in_thousands_must_match_its_quote(data):
     line = data.set_cell("claims.csv", "peer-coreweave-debt-2025-06", "value", "11171485")  # not converted
     found = [str(p) for p in validate(data.directory)]
     assert any(m.startswith(f"claims.csv:{line}: evidence: does not state 1.11715e+07 (in thousands: 11171.5)") for m in found), found
+
+
+def test_a_company_total_without_a_date_is_refused(data):
+    line = data.set_cell("peer_capital.csv", "coreweave-debt-total-2025-09", "announced_date", "")
+    assert any(str(p).startswith(f"peer_capital.csv:{line}: announced_date: ") and "required" in str(p) for p in validate(data.directory))
