@@ -62,7 +62,7 @@ CAPITAL = {
 LADDER_NOTE = ("Stated: figures the sources state as a number (exact, about, at least); targets and letters of intent add stated "
                "plans and goals; 'up to' adds each maximum. 'No figure' means no source states one, never zero.")
 STYLE = {
-    "font.family": "DejaVu Sans",
+    "font.family": ["DejaVu Sans", "sans-serif"],  # the SVG names the generic fallbacks after the bundled font
     "font.size": 10,
     "axes.titlesize": 11,
     "axes.titleweight": "bold",
@@ -74,7 +74,7 @@ STYLE = {
     "legend.frameon": False,
     "hatch.linewidth": 0.8,
     "svg.hashsalt": "nscale-data",
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",  # text stays text in the SVG: selectable, searchable, translatable
     "text.parse_math": False,
 }
 
@@ -152,7 +152,7 @@ def capital_and_gpus(dates: tuple[AsOf, ...] | None = None) -> Figure:
             if amount >= 0.12 * max(e + d for e, d in zip(equity, debt)):
                 money.text(i, (bottom + amount / 2) / 1e9, f"{word}\n{_usd(amount)}", ha="center", va="center", fontsize=8.5,
                            color="white" if word == "equity" else "black")
-    money.set_xticks(range(len(dates)), [_month(d) for d in dates])
+    money.set_xticks(range(len(dates)), [_view(d, "\n") for d in dates])
     money.set_ylabel("Billion US dollars")
     money.set_title("Capital raised", loc="left")
     money.set_ylim(0, max(e + d for e, d in zip(equity, debt)) / 1e9 * 1.15)
@@ -163,7 +163,7 @@ def capital_and_gpus(dates: tuple[AsOf, ...] | None = None) -> Figure:
     for k, region in enumerate(regions):
         for i, d in enumerate(dates):
             y.append(k * (len(dates) + 0.8) + i)
-            labels.append(f"{region}, {_month(d)}")
+            labels.append(f"{region}, {_view(d, ' ')}")
     for ax, tables, unit, scale in ((gpu_ax, gpus, "GPUs", 1e3), (mw_ax, power, "MW", 1.0)):
         widest = max(float(t["with_up_to"].fillna(0).max()) for t in tables) / scale or 1
         rows = [(tables[i].loc[region], y[k * len(dates) + i], compute[i].loc[region])
@@ -308,12 +308,21 @@ def timeline(as_of: AsOf = None) -> Figure:
     gpu_ax.set_xlabel("Date (a date known only to the month counts from the month's end)")
     money.tick_params(axis="x", labelbottom=False)
 
+    latest = latest_source_date(end)
+    if latest is not None and latest < end:  # months with no dated source are unknown, not quiet
+        for ax in (money, gpu_ax):
+            ax.axvspan(latest, end + pd.Timedelta(days=30), facecolor="#EEEEEE", edgecolor="#BBBBBB", hatch="..", linewidth=0,
+                       zorder=0.5)
+        gpu_ax.text(latest + (end - latest) / 2, previous.max() * 1.08, f"no dated source\nafter {_day(latest)}:\nunknown",
+                    ha="center", va="center", fontsize=8.5, color="#444444")
     numbered = _changing_dates(table)
     key.axis("off")
     fig.draw_without_rendering()  # lays out both axes (their x scales are shared) before any number is placed
     _number_events(money, numbered[numbered["capital"]], top=total.max() * 1.3)
     _number_events(gpu_ax, numbered[~numbered["capital"]], top=previous.max() * 1.25)
-    lines = [f"{n:>2} {d:%d %b %y} {e}" for n, d, e in zip(numbered["number"], numbered["date"], numbered["event"])]
+    # Figure spaces pad the numbers: an SVG collapses ordinary spaces, this one keeps the column.
+    lines = [f"{n:>2} {d:%d %b %y} {e}".replace(" ", "\u2007", 1 if n < 10 else 0)
+             for n, d, e in zip(numbered["number"], numbered["date"], numbered["event"])]
     key.text(0, 1, "Events that moved a total\n" + "\n".join(lines), va="top", ha="left", fontsize=8, family="DejaVu Sans Mono",
              linespacing=1.25, transform=key.transAxes)
 
@@ -480,15 +489,13 @@ def capex_vs_capital(cost_per_gpu_usd: tuple[float, float] = ASSUMED_COST_PER_GP
             labels.append("Capital raised")
             ax.barh(y, equity / 1e9, height=0.55, **_style(CAPITAL["equity"]))
             ax.barh(y, debt / 1e9, left=equity / 1e9, height=0.55, **_style(CAPITAL["debt"]))
-            ax.text(capital / 1e9, y, f"  {_usd(capital)}: {_usd(equity)} equity, {_usd(debt)} committed debt", va="center", fontsize=9,
-                    parse_math=False)
+            ax.text(capital / 1e9, y, f"  {_usd(capital)}: {_usd(equity)} equity, {_usd(debt)} committed debt", va="center", fontsize=9)
         elif row == "contracts":
             labels.append("Contracts (revenue to come)")
             value = sum(c["value_usd"] for c in contracts)
             ax.barh(y, value / 1e9, height=0.55, facecolor="white", edgecolor=GREY, linestyle="--", linewidth=1.2)
             names = "; ".join(f"{c['name']} with {c['customer']}" for c in contracts)
-            ax.text(value / 1e9, y, f"  {_usd(value)}: {names}, not capital", va="center", fontsize=9, color="#333333",
-                    parse_math=False)
+            ax.text(value / 1e9, y, f"  {_usd(value)}: {names}, not capital", va="center", fontsize=9, color="#333333")
             data.append(("contracts", "stated value", value, "USD"))
         else:
             entry = plan[row]
@@ -499,7 +506,7 @@ def capex_vs_capital(cost_per_gpu_usd: tuple[float, float] = ASSUMED_COST_PER_GP
             times = entry["times_capital"]
             priced = "no GPU priced by a source" if not entry["priced_gpus"] else f"{entry['priced_gpus']:,} priced by sources"
             ax.text(high / 1e9, y, f"  {_usd(low)} to {_usd(high)}, {times[0]:.1f} to {times[1]:.1f}× capital ({priced})",
-                    va="center", fontsize=9, parse_math=False)
+                    va="center", fontsize=9)
             if entry["sourced_cost"]:
                 a, b = entry["sourced_cost"]
                 ax.plot([a / 1e9, b / 1e9], [y + 0.3, y + 0.3], color=BLUE, linewidth=3)
@@ -513,14 +520,14 @@ def capex_vs_capital(cost_per_gpu_usd: tuple[float, float] = ASSUMED_COST_PER_GP
     ax.set_xlabel("Billion US dollars")
     ax.grid(axis="y", visible=False)
     ax.set_title(f"Cost = planned GPUs × an ASSUMED ${low_cost:,.0f} to ${high_cost:,.0f} per GPU (all-in; not a sourced figure)",
-                 loc="left", fontsize=10, color="#7A3A63", parse_math=False)
+                 loc="left", fontsize=10, color="#7A3A63")
     stated = plan.get("stated", {})
     if stated.get("times_capital"):
         low_times, high_times = stated["times_capital"]
         title = f"At the assumed price, the stated plan costs {low_times:.1f} to {high_times:.1f} times the capital raised"
     else:
         title = f"Nscale has raised {_usd(capital)}; no stated GPU plan to cost"
-    fig.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold", parse_math=False)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold")
     _legend(fig, [CAPITAL["equity"] | {"label": "equity"}, CAPITAL["debt"],
                   {"label": "plan's cost at the assumed price (range)", "facecolor": PURPLE, "edgecolor": PURPLE}])
     unpriced = sorted(load_chips().loc[[c for c in plan_cost(as_of).index if c in load_chips().index], "name"])
@@ -768,6 +775,18 @@ def _day(as_of: AsOf) -> str:
 
 def _month(as_of: AsOf) -> str:
     return pd.Timestamp(as_of).strftime("%b %Y")
+
+
+def _view(as_of: AsOf, gap: str) -> str:
+    """A view's name: its month, or where nothing was published in the months before it, the latest source's month.
+
+    The state at the review date is what the sources said by then; months with no source are unknown, not
+    quiet, so the view is named by the latest source ('May 2026 sources') rather than by the review date.
+    """
+    latest = latest_source_date(as_of)
+    if latest is None or pd.Timestamp(as_of).to_period("M") == latest.to_period("M"):
+        return _month(as_of)
+    return f"{_month(latest)}{gap}sources"
 
 
 def _usd(value: float) -> str:

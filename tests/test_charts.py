@@ -155,7 +155,7 @@ def test_timeline_follows_the_events_table(built):
     title = built["timeline"].get_suptitle()
     assert f"equity {_usd(last['equity_usd'])} and committed debt {_usd(last['debt_usd'])}" in title
     assert f"stated GPU plans {_thousands(last['gpus_stated'])}" in title
-    numbers = [t.get_text() for t in money.texts + gpus.texts]
+    numbers = [t.get_text() for t in money.texts + gpus.texts if t.get_text().isdigit()]
     totals = [c for c in table.columns if c.endswith("_usd") or c.startswith(("gpus_", "mw_"))]
     days = table.groupby("date")[totals].last().astype("Float64").fillna(0)
     moved = int((days != days.shift(fill_value=0)).any(axis=1).sum())  # the days on which some total changed
@@ -189,6 +189,13 @@ def test_cost_chart_labels_the_assumption_and_sets_company_cost_against_company_
     drawn = fig.data.set_index(["row", "series", "unit"])["value"]
     assert drawn[("stated", "GPUs without a sourced price", "GPUs")] == stated_gpus  # no GB300 or Vera Rubin price found
     assert not any(p.get_hatch() for p in fig.axes[0].patches), "hatching means 'up to' elsewhere, not a price"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_svg_text_is_text_with_fallback_fonts(name):
+    svg = (REPO / "figures" / f"{name}.svg").read_text(encoding="utf-8")
+    assert svg.count("<text") >= 10 and "glyph" not in svg.lower()
+    assert "font-family: 'DejaVu Sans'" in svg and "sans-serif" in svg
 
 
 @pytest.mark.parametrize("name", NAMES)
