@@ -53,6 +53,7 @@ figure { margin: 1.5rem 0; }
 figcaption, .muted { color: #444; font-size: 0.92rem; }
 .downloads { font-size: 0.9rem; }
 .table-wrap { overflow-x: auto; max-width: 100%; margin: 1rem 0; }
+.text_cell_render table, .jp-RenderedMarkdown table { display: block; overflow-x: auto; max-width: 100%; }  /* a markdown table scrolls too */
 table { border-collapse: collapse; font-size: 0.85rem; }
 caption { text-align: left; color: #444; padding-bottom: 0.3rem; position: sticky; left: 0; max-width: min(100%, calc(100vw - 2rem)); }
 th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; overflow-wrap: normal; }

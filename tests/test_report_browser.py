@@ -149,7 +149,8 @@ def test_every_page_loads_cleanly_fits_the_screen_and_describes_its_images(site,
                 assert Path(unquote(parts.path)).exists(), f"{page.name}: broken link {href}"
             else:
                 assert parts.scheme in ("http", "https"), f"{page.name}: unexpected link {href}"
-        assert found["scrollWidth"] <= found["innerWidth"], f"{page.name} is {found['scrollWidth']} px wide at {found['innerWidth']} px"
+        # Against the device width itself: under mobile emulation the window grows with a page that is too wide.
+        assert found["scrollWidth"] <= WIDTHS[device], f"{page.name} is {found['scrollWidth']} px wide on a {WIDTHS[device]} px screen"
         if SCREENSHOTS:
             browser.screenshot(SCREENSHOTS / f"{page.stem}-{WIDTHS[device]}.png")
 
