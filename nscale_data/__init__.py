@@ -18,7 +18,7 @@ Charts live in ``nscale_data.charts`` and import matplotlib only when used.
 _EXPORTS = {
     "analysis": [
         "LEVELS", "capacity_totals", "capital_raised", "capital_table", "compute_by_region", "debt_raised", "events",
-        "gpu_totals", "gpus_by_region", "mw_by_region", "regions_named", "rounds_counted",
+        "gpu_totals", "gpus_by_region", "mw_by_region", "reconcile", "regions_named", "rounds_counted",
         "summary", "worldwide",
     ],
     "checks": ["claim_checks", "conflicts", "source_checks"],
@@ -79,6 +79,7 @@ __all__ = [
     "mw_by_region",
     "peers",
     "peers_summary",
+    "reconcile",
     "regions_named",
     "rounds_counted",
     "source_checks",

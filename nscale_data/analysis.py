@@ -393,6 +393,63 @@ def _by_region(totals: pd.DataFrame, measure: str, names: list[str]) -> pd.DataF
     return table
 
 
+def reconcile(region: str, level: str = "stated", measure: str = "gpus", as_of: AsOf = None,
+              directory: Directory = None) -> pd.DataFrame:
+    """Every row of a region with what it adds to the region's total at ``level``, summing visibly to the total.
+
+    ``contributes`` is what the row itself adds: a row on its own adds its
+    total; a row holding parts adds only what its own figure exceeds its
+    parts by (the parts are listed, each adding its own); a row left out adds
+    0, and ``why`` says why (paused, superseded, the same GPUs as another,
+    part of a paused plan, no figure at this level). The ``contributes``
+    column sums to ``gpus_by_region`` (or ``mw_by_region``) for that region
+    and level; ``<NA>`` where no row has a figure.
+
+    Examples:
+        >>> table = reconcile("Europe", "with_up_to")
+        >>> int(table["contributes"].sum()) == int(gpus_by_region().at["Europe", "with_up_to"])
+        True
+        >>> table.at["stargate-uk", "why"]
+        'paused'
+    """
+    if level not in LEVELS or measure not in MEASURES:
+        raise ValueError(f"level must be one of {', '.join(LEVELS)} and measure one of {', '.join(MEASURES)}")
+    totals = capacity_totals(as_of, directory)
+    mine = totals[totals["region"] == region]
+    column, (figure, qualifier) = f"{measure}_{level}", MEASURES[measure]
+    held = totals[totals["counted"].str.startswith("part of ")].groupby("holder")[column].apply(lambda v: _sum(v.tolist()))
+    rows = []
+    for row_id, row in mine.iterrows():
+        counted = row["counted"]
+        total = row[column]
+        if counted == "region" or counted.startswith("part of "):
+            inside = held.get(row_id)
+            inside = None if inside is None or pd.isna(inside) else inside
+            adds = None if pd.isna(total) else (total - (inside or 0))
+            if adds is None:
+                why = "no figure at this level"
+            elif inside and adds == 0:
+                why = "its parts, listed, hold all its GPUs" if measure == "gpus" else "its parts, listed, hold all its power"
+            elif inside:
+                why = "its own figure less its parts, listed"
+            else:
+                why = "" if counted == "region" else counted
+        else:
+            adds, why = 0, counted
+        rows.append({"deployment_id": row_id, "name": row["name"], "figure": row[figure], "qualifier": row[qualifier],
+                     "status": row["status"], "contributes": adds, "why": _named(why, totals["name"])})
+    dtype = "Float64" if measure == "mw" else "Int64"
+    table = pd.DataFrame(rows, columns=["deployment_id", "name", "figure", "qualifier", "status", "contributes", "why"])
+    table["contributes"] = pd.array([None if v is None or pd.isna(v) else v for v in table["contributes"]], dtype=dtype)
+    return table.set_index("deployment_id")
+
+
+def _named(why: str, names: pd.Series) -> str:
+    """A reason with the row id it ends with replaced by that row's name: 'part of uk-commitment' as 'part of UK AI ...'."""
+    head, _, last = why.rpartition(" ")
+    return f"{head} {names[last]}" if head and last in names.index else why
+
+
 def compute_by_region(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
     """Planned compute per region in H100-equivalents at each level, and the GPUs of unknown mix left out.
 

@@ -58,6 +58,7 @@ table { border-collapse: collapse; font-size: 0.85rem; }
 caption { text-align: left; color: #444; padding-bottom: 0.3rem; position: sticky; left: 0; max-width: min(100%, calc(100vw - 2rem)); }
 th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; overflow-wrap: normal; }
 th { background: #f2f2f2; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td:target, tr:target td { background: #fff3c4; }
 pre { background: #f7f7f7; padding: 0.6rem; overflow-x: auto; font-size: 0.85rem; white-space: pre-wrap; }
 .figures { display: grid; gap: 0.4rem 1rem; grid-template-columns: minmax(0, 1fr); }
@@ -312,7 +313,7 @@ def figures_html(directory: Directory) -> str:
                                            (tables.count(row["power_mw"], row["power_mw_qualifier"]), "MW")))
                   + f" ({row['counted']}, {str(row['status']).replace('_', ' ')})",
                   row_id, ("gpu_count", "power_mw")) for row_id, row in mine.iterrows()]
-        body = (_evidence_list(items, claims, sources, agreement) if items
+        body = (_reconciliation(region, directory) + _evidence_list(items, claims, sources, agreement) if items
                 else "<p>No figure: no source states a GPU count or power for this region.</p>")
         parts.append(_section(f"region-{_slug(region)}", region, body))
     table = tables.claims()
@@ -320,6 +321,32 @@ def figures_html(directory: Directory) -> str:
                  'placeholder="Filter the claims (a name, a source, a word)" aria-label="Filter the claims"></p>')
     parts.append(table.to_html().replace("<table>", '<table id="claims">', 1) + FILTER)
     return "".join(parts)
+
+
+def _reconciliation(region: str, directory: Directory) -> str:
+    """For GPUs and MW, every row of the region with what it adds at each level, down to the published totals."""
+    out = []
+    for measure, unit in (("gpus", "GPUs"), ("mw", "MW")):
+        tables_by_level = {level: analysis.reconcile(region, level, measure, directory=directory) for level in analysis.LEVELS}
+        first = tables_by_level["stated"]
+        published = (analysis.gpus_by_region if measure == "gpus" else analysis.mw_by_region)(directory=directory).loc[region]
+        head = "".join(f"<th>{_e(h)}</th>" for h in
+                       ["Row", "The source says", *(f"Adds, {level.replace('_', ' ')}" for level in analysis.LEVELS), "Why it adds no more"])
+        rows = []
+        for row_id, row in first.iterrows():
+            adds = [tables_by_level[level].at[row_id, "contributes"] for level in analysis.LEVELS]
+            why = "; ".join(dict.fromkeys(w for w in (tables_by_level[level].at[row_id, "why"] for level in analysis.LEVELS)
+                                          if w and not w.startswith("part of ")))
+            rows.append(f"<tr><td>{_e(row['name'])}</td><td>{_e(tables.count(row['figure'], row['qualifier']) or 'no figure')}</td>"
+                        + "".join(f'<td class="num">{_e(tables.count(a) if a is not None and not pd.isna(a) else "")}</td>' for a in adds)
+                        + f"<td>{_e(why)}</td></tr>")
+        total = "".join(f'<td class="num"><strong>{_e(tables.count(published[level]) or "no figure")}</strong></td>'
+                        for level in analysis.LEVELS)
+        rows.append(f"<tr><td><strong>Total, {_e(unit)}</strong></td><td></td>{total}<td>as published in every table and chart</td></tr>")
+        out.append(f'<div class="table-wrap"><table><caption>{_e(unit)}: what each row adds to the total at each level '
+                   f'(a part adds its own figure; the row holding it adds only what it exceeds its parts by).</caption>'
+                   f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+    return "".join(out)
 
 
 def _section(anchor: str, title: str, body: str) -> str:

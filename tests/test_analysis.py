@@ -378,3 +378,19 @@ def test_events_count_a_date_known_to_the_day_from_that_day():
     assert table.loc["Pre-Series C SAFE", "date"] == pd.Timestamp("2025-10-01")
     assert table.loc["Pre-Series C SAFE", "gpus_stated"] == summary("2025-10-01")["gpus_by_region"]["Europe"]["stated"]
     assert table.loc["GPU-backed delayed draw term loan", "date"] == pd.Timestamp("2026-02-28")  # known to the month
+
+
+@pytest.mark.parametrize("as_of", [ARTICLE, SPRING, REVIEW])
+def test_every_total_reconciles_row_by_row(as_of):
+    from nscale_data import reconcile
+
+    for measure, published in (("gpus", gpus_by_region(as_of)), ("mw", mw_by_region(as_of))):
+        for region in published.index:
+            for level in LEVELS:
+                table = reconcile(region, level, measure, as_of)
+                adds = table["contributes"].dropna()
+                total = published.at[region, level]
+                assert (pd.isna(total) and adds.empty) or float(adds.sum()) == float(total), (as_of, measure, region, level)
+                left_out = table[table["why"].isin(["paused"]) | table["why"].str.startswith(("superseded", "same GPUs"))]
+                assert (left_out["contributes"] == 0).all()
+    assert reconcile("Europe", "with_up_to", as_of=REVIEW).at["stargate-uk", "why"] == "paused"
