@@ -158,7 +158,9 @@ def capital_and_gpus(dates: tuple[AsOf, ...] | None = None) -> Figure:
     money.set_ylim(0, max(e + d for e, d in zip(equity, debt)) / 1e9 * 1.15)
     money.grid(axis="x", visible=False)
 
-    regions = list(gpus[-1].index)
+    every = list(gpus[-1].index)
+    empty = [r for r in every if all(t.loc[r].isna().all() for t in (*gpus, *power))]  # no figure at any date: one line
+    regions = [r for r in every if r not in empty]
     labels, y = [], []
     for k, region in enumerate(regions):
         for i, d in enumerate(dates):
@@ -174,8 +176,11 @@ def capital_and_gpus(dates: tuple[AsOf, ...] | None = None) -> Figure:
             ax.text(_ladder_end(row) / scale + widest * 0.02, yi, label, va="center", fontsize=8.5,
                     color="black" if pd.notna(row["with_up_to"]) else GREY)
         ax.set_xlim(0, widest * 1.42)
-        ax.set_ylim(max(y) + 0.7, min(y) - 0.7)
+        ax.set_ylim(max(y) + (1.9 if empty else 0.7), min(y) - 0.7)
         ax.grid(axis="y", visible=False)
+    if empty:
+        gpu_ax.text(0.01, max(y) + 1.3, f"No figure at any date: {', '.join(empty)} (named as targets only)", va="center",
+                    fontsize=8.5, color=GREY, transform=matplotlib.transforms.blended_transform_factory(gpu_ax.transAxes, gpu_ax.transData))
     gpu_ax.set_yticks(y, labels)
     mw_ax.set_yticks(y, [""] * len(y))
     mw_ax.tick_params(axis="y", length=0)
@@ -184,13 +189,10 @@ def capital_and_gpus(dates: tuple[AsOf, ...] | None = None) -> Figure:
     gpu_ax.set_title("Planned GPUs, overlaps counted once", loc="left")
     mw_ax.set_title("Planned power", loc="left")
 
-    last_gpus, last_mw = gpus[-1], power[-1]
-    empty = [r for r in regions if last_gpus.loc[r].isna().all() and last_mw.loc[r].isna().all()]
+    last_gpus = gpus[-1]
     fig.suptitle(
-        f"By {_day(dates[-1])}: {_usd(equity[-1] + debt[-1])} raised ({_usd(equity[-1])} equity, {_usd(debt[-1])} committed debt) "
-        f"for {_thousands(_total(last_gpus, 'stated'))} GPUs and {_megawatts(_total(last_mw, 'stated'))} stated,\n"
-        f"{_thousands(_total(last_gpus, 'with_up_to'))} GPUs and {_megawatts(_total(last_mw, 'with_up_to'))} with targets and 'up to'"
-        + (f"; no figure for {' or '.join(empty)}" if empty else ""),
+        f"Nscale has raised {_usd(equity[-1] + debt[-1])} against {_thousands(_total(last_gpus, 'stated'))} stated GPUs "
+        f"({_thousands(_total(last_gpus, 'with_up_to'))} with targets and 'up to')",
         x=0.01, ha="left", fontsize=13, fontweight="bold",
     )
     _legend(fig, [*CAPITAL.values(), *LADDER.values()])
@@ -201,8 +203,8 @@ def capital_and_gpus(dates: tuple[AsOf, ...] | None = None) -> Figure:
     rows = []
     for d, own, lent, by_gpus, by_mw in zip(dates, equity, debt, gpus, power):
         rows += [(d, "equity", "", "", own, "USD"), (d, "committed debt", "", "", lent, "USD")]
-        rows += [(d, "GPUs", region, level, by_gpus.at[region, level], "GPUs") for region in regions for level in LEVELS]
-        rows += [(d, "power", region, level, by_mw.at[region, level], "MW") for region in regions for level in LEVELS]
+        rows += [(d, "GPUs", region, level, by_gpus.at[region, level], "GPUs") for region in every for level in LEVELS]
+        rows += [(d, "power", region, level, by_mw.at[region, level], "MW") for region in every for level in LEVELS]
     fig.data = _data(rows, ["as_of", "series", "region", "level", "value", "unit"])
     return fig
 
@@ -328,8 +330,8 @@ def timeline(as_of: AsOf = None) -> Figure:
 
     last = steps.iloc[-1]
     fig.suptitle(
-        f"By {_day(end)}: equity {_usd(last['equity_usd'])} and committed debt {_usd(last['debt_usd'])}; "
-        f"stated GPU plans {_thousands(last['gpus_stated'])}, {_thousands(last['gpus_with_up_to'])} with targets and 'up to'",
+        f"Nscale's capital grew to {_usd(last['equity_usd'] + last['debt_usd'])} and its stated GPU plans to "
+        f"{_thousands(last['gpus_stated'])} (as reviewed, {_month(end)})",
         x=0.01, ha="left", fontsize=13, fontweight="bold",
     )
     _legend(fig, [*CAPITAL.values(), *LADDER.values()])
@@ -384,9 +386,23 @@ def _number_events(ax, table: pd.DataFrame, top: float) -> None:
 
 # --- The article against the other sources -----------------------------------------------------
 
+# A claim differs only past these gaps: a figure by more than 5%, a date by more than a week.
+DIFFERS_BEYOND = {"%": 0.05, "days": 7}
+
+
+def _differs(row: pd.Series) -> bool:
+    """Whether a checked claim disagrees by more than the threshold of its kind (never for a claim not drawn)."""
+    limit = DIFFERS_BEYOND.get(row["gap_unit"])
+    return limit is not None and row["agrees"] is False and abs(float(row["gap"])) > limit
+
+
 @_styled
 def article_vs_sources(as_of: AsOf = ARTICLE_DATE) -> Figure:
-    """Each figure and date of the starting article beside what other sources say, largest gap first."""
+    """Each figure and date of the starting article beside what other sources say, largest gap first.
+
+    A claim counts as differing past a threshold (``DIFFERS_BEYOND``: 5% for a
+    figure, 7 days for a date); every claim counted is drawn.
+    """
     checks = source_checks(ARTICLE, as_of)
     figures = checks[(checks["gap_unit"] == "%")].iloc[::-1]
     dates = checks[checks["gap_unit"] == "days"].iloc[::-1]
@@ -394,13 +410,13 @@ def article_vs_sources(as_of: AsOf = ARTICLE_DATE) -> Figure:
     for ax, rows, scale, unit in ((left, figures, 100, "%"), (right, dates, 1, " days")):
         y = range(len(rows))
         values = [g * scale for g in rows["gap"]]
-        colours = [VERMILLION if a is False else GREY for a in rows["agrees"]]
+        colours = [VERMILLION if _differs(row) else GREY for _, row in rows.iterrows()]
         ax.barh(list(y), values, color=colours, height=0.6)
         for yi, value, (_, row) in zip(y, values, rows.iterrows()):
-            text = ("agrees" if row["agrees"] is not False else
-                    f"{value:+.0f}%" if unit == "%" else f"{value:.0f} day{'s' if value != 1 else ''} apart")
+            gap = f"{value:+.0f}%" if unit == "%" else f"{value:.0f} day{'s' if value != 1 else ''} apart"
+            text = "agrees" if row["agrees"] is not False else gap if _differs(row) else f"{gap}: within the threshold"
             ax.text(max(value, 0) + (2 if unit == "%" else 0.4), yi, text, va="center", fontsize=8.5,
-                    color=VERMILLION if row["agrees"] is False else GREY)
+                    color=VERMILLION if _differs(row) else GREY)
         ax.set_yticks(list(y), [_claim_label(row) for _, row in rows.iterrows()], fontsize=8.5)
         ax.axvline(0, color="black", linewidth=0.8)
         ax.grid(axis="y", visible=False)
@@ -412,22 +428,27 @@ def article_vs_sources(as_of: AsOf = ARTICLE_DATE) -> Figure:
     left.set_title("Figures", loc="left")
     right.set_title("Dates", loc="left")
 
-    compared = checks[checks["compared_kind"] != "no other source"]
-    differ = compared[compared["agrees"] == False]  # noqa: E712 (an object column of True, False and None)
-    worst = figures[figures["agrees"] == False]  # noqa: E712
+    compared = checks[(checks["compared_kind"] != "no other source") & checks["gap_unit"].isin(list(DIFFERS_BEYOND))]
+    differ = compared[[_differs(row) for _, row in compared.iterrows()]]
+    worst = figures[[_differs(row) for _, row in figures.iterrows()]]
     worst = worst.loc[worst["gap"].abs().idxmax()] if len(worst) else None
-    finding = f"{len(differ)} of the article's {len(compared)} checkable claims differ from other sources"
+    finding = f"{len(differ)} of the article's {len(compared)} figures and dates differ"
     if worst is not None:
-        finding += f"; the largest gap: {worst['subject_name']}, {_plain(worst['claimed_value'])} against {_plain(worst['compared_value'])}"
+        finding += f"; worst: {worst['subject_name']}, {_plain(worst['claimed_value'])} against {_plain(worst['compared_value'])}"
     fig.suptitle(finding, x=0.01, ha="left", fontsize=13, fontweight="bold")
     others = checks[~checks["gap_unit"].isin(["%", "days"])]
     notes = [f"{_attribute(r['attribute'])}: {_verdict(r['agrees'])}" for _, r in others.iterrows()]
     kinds = ", ".join(sorted(set(compared["compared_kind"])))
     _footer(fig, as_of, f"Each claim of ChannelNews (3 Oct 2025) against the most primary other source by then ({kinds}), never itself. "
-            f"Grey: agrees given its qualifier. Not drawn: {'; '.join(notes)}.",
-            sorted({ARTICLE, *compared["compared_source_id"].dropna()}))
-    fig.data = checks[["claim_id", "subject_name", "attribute", "claimed_qualifier", "claimed_value", "compared_value",
-                       "compared_source_id", "compared_kind", "agrees", "gap", "gap_unit"]]
+            "A claim differs (red) when a figure is off by more than 5% or a date by more than 7 days; grey: agrees given its "
+            f"qualifier, or within those thresholds. Not drawn and not counted: {'; '.join(notes)}.",
+            sorted({ARTICLE, *checks.loc[checks["compared_kind"] != "no other source", "compared_source_id"].dropna()}))
+    data = checks[["claim_id", "subject_name", "attribute", "claimed_qualifier", "claimed_value", "compared_value",
+                   "compared_source_id", "compared_kind", "agrees", "gap", "gap_unit"]].copy()
+    percent = data["gap_unit"] == "%"  # the CSV states each gap in the unit it names: percent, not a fraction
+    data["gap"] = [round(float(g) * 100, 2) if p and pd.notna(g) else g for g, p in zip(data["gap"], percent)]
+    data["differs"] = [_differs(row) for _, row in checks.iterrows()]
+    fig.data = data
     return fig
 
 
