@@ -46,6 +46,8 @@ STYLE = """
 body { font-family: "DejaVu Sans", Verdana, Arial, sans-serif; max-width: 60rem; margin: 0 auto; padding: 1rem;
        line-height: 1.5; color: #222; overflow-wrap: anywhere; }
 nav.site { display: flex; flex-wrap: wrap; gap: 0.4rem 1rem; margin-bottom: 1rem; font-size: 0.95rem; }
+nav.chapters { display: flex; flex-wrap: wrap; gap: 0.3rem 0.8rem; margin: -0.5rem 0 1rem; font-size: 0.9rem; color: #444; }
+nav a[aria-current="page"] { font-weight: bold; color: #222; text-decoration: none; }
 nav.pager { display: flex; justify-content: space-between; gap: 1rem; margin: 2rem 0 1rem; flex-wrap: wrap; }
 h1 { font-size: 1.6rem; line-height: 1.25; } h2 { font-size: 1.25rem; margin-top: 2rem; }
 img { max-width: 100%; height: auto; display: block; }
@@ -136,15 +138,20 @@ def _render(notebooks: Path, figures: Path, directory: Directory) -> tuple[dict[
     chapters = [(path, f"{path.stem}.html", *_chapter(path, descriptions)) for path in paths]
     footer = _footer(reviewed, latest)
 
-    pages: dict[str, str] = {"index.html": _page(TITLE, index_html(analysis.summary(directory=directory), chapters, charts, descriptions), footer)}
-    for number, (path, page, title, body) in enumerate(chapters):
+    menu = [(page, title) for _, page, title, _ in chapters]
+
+    def page(name: str, title: str, body: str, heading: bool = True) -> str:
+        return _page(title, body, footer, heading, current=name, chapters=menu)
+
+    pages: dict[str, str] = {"index.html": page("index.html", TITLE, index_html(analysis.summary(directory=directory), chapters, charts, descriptions))}
+    for number, (path, name, title, body) in enumerate(chapters):
         previous = chapters[number - 1] if number else None
         following = chapters[number + 1] if number + 1 < len(chapters) else None
-        pages[page] = _page(title, body + _pager(previous, following), footer, heading=False)
-    pages["figures.html"] = _page("Every figure and its source", figures_html(directory), footer)
-    pages["sources.html"] = _page("Sources", sources_html(load_sources(directory=directory), load_claims(directory=directory)), footer)
-    pages["data.html"] = _page("The data", data_html(reviewed, latest, list(contents)), footer)
-    pages["changes.html"] = _page("What changed", changes_html(load_changes(directory)), footer)
+        pages[name] = page(name, title, body + _pager(previous, following), heading=False)
+    pages["figures.html"] = page("figures.html", "Every figure and its source", figures_html(directory))
+    pages["sources.html"] = page("sources.html", "Sources", sources_html(load_sources(directory=directory), load_claims(directory=directory)))
+    pages["data.html"] = page("data.html", "The data", data_html(reviewed, latest, list(contents)))
+    pages["changes.html"] = page("changes.html", "What changed", changes_html(load_changes(directory)))
     files = {f"figures/{name}{suffix}": (figures / f"{name}{suffix}").read_bytes() for name in charts for suffix in (".svg", ".png", ".csv")}
     files |= {f"data/{name}": content for name, content in contents.items()}
     return pages, files
@@ -438,11 +445,22 @@ def _footer(reviewed, latest) -> str:
     return f'<footer class="muted"><p>{_e(citation)} <a href="data.html">Data and licence</a>.</p></footer>'
 
 
-def _page(title: str, body: str, footer: str, heading: bool = True) -> str:
-    nav = ('<nav class="site"><a href="index.html">Home</a><a href="figures.html">Figures and sources</a>'
-           '<a href="sources.html">Sources</a><a href="data.html">Data</a><a href="changes.html">What changed</a></nav>')
+def _page(title: str, body: str, footer: str, heading: bool = True, current: str = "",
+          chapters: list[tuple[str, str]] = ()) -> str:
+    """A page: the site's navigation (the current page marked, the chapters listed), its title with the site's name."""
+    def item(href: str, text: str) -> str:
+        marked = ' aria-current="page"' if href == current else ""
+        return f'<a href="{_e(href)}"{marked}>{_e(text)}</a>'
+
+    links = [("index.html", "Home"), ("figures.html", "Figures and sources"), ("sources.html", "Sources"),
+             ("data.html", "Data"), ("changes.html", "What changed")]
+    nav = f'<nav class="site" aria-label="Site">{"".join(item(h, t) for h, t in links)}</nav>'
+    if chapters:
+        nav += ('<nav class="chapters" aria-label="Chapters"><span>Chapters:</span>'
+                + "".join(item(h, re.split(r"[:,]", t)[0]) for h, t in chapters) + "</nav>")
+    full = title if title == TITLE else f"{title} · {TITLE}"
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{_e(title)}</title>'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{_e(full)}</title>'
             f"<style>{STYLE}</style></head><body>{nav}" + (f"<h1>{_e(title)}</h1>" if heading else "")
             + f"<main>{body}</main>{footer}</body></html>\n")
 

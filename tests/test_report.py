@@ -163,3 +163,14 @@ def test_the_headline_csv_is_the_librarys_totals(site):
 def _day(stamp: pd.Timestamp) -> str:
     """A date as the report writes it: '6 Dec 2026'."""
     return f"{stamp.day} {stamp:%b %Y}"
+
+
+def test_every_page_names_the_site_and_marks_itself_in_a_navigation_that_lists_the_chapters(site):
+    chapters = sorted(p.stem + ".html" for p in (REPO / "notebooks").glob("*.ipynb"))
+    for page in site.glob("*.html"):
+        text = _read(site, page.name)
+        title = re.search(r"<title>(.*?)</title>", text).group(1)
+        assert title.endswith("Nscale: capital raised against planned GPU capacity"), page.name
+        assert re.search(rf'<a href="{re.escape(page.name)}" aria-current="page">', text), page.name
+        for chapter in chapters:
+            assert f'href="{chapter}"' in text, (page.name, chapter)
