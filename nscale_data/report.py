@@ -34,6 +34,7 @@ from nscale_data import analysis, checks, tables
 from nscale_data.dataset import Directory, dataset_as_of, latest_source_date, load_changes, load_claims, load_sources
 from nscale_data.errors import excerpt
 from nscale_data.figures import DATA_MARK, FIGURES, atomic_write, remove_stale_temporaries
+from nscale_data.glossary import GLOSSARY
 from nscale_data.validation import data_contents, data_in_use, data_used, fingerprint_of
 
 MARKER = ".nscale-data-report"  # written into every report, so a rebuild knows the directory is its own
@@ -295,7 +296,8 @@ def index_html(totals: dict, chapters: list[tuple], charts: list[str], descripti
         "<strong>With up to</strong>: adds each 'up to' at its maximum. Overlapping announcements are counted once.</p>"
         f"<h2>The charts</h2>{gallery}<h2>Chapters</h2><ul>{chapter_links}</ul>"
         '<p><a href="figures.html">Every figure and its source</a> · <a href="sources.html">Sources</a> · '
-        '<a href="data.html">The data and how to cite it</a> · <a href="changes.html">What changed</a></p>'
+        '<a href="data.html">The data and how to cite it</a> · <a href="data.html#glossary">Glossary</a> · '
+        '<a href="changes.html">What changed</a></p>'
     )
 
 
@@ -368,7 +370,9 @@ def _evidence_list(items: list[tuple[str, str, tuple[str, ...]]], claims: pd.Dat
     for text, subject, attributes in items:
         stated = claims[(claims["subject_id"] == subject) & claims["attribute"].isin(attributes)]
         evidence = "".join(
-            f'<li id="evidence-{_e(claim_id)}">“{_e(c["evidence"])}”: {link(sources.at[c["source_id"], "url"], sources.at[c["source_id"], "publisher"])}, '
+            f'<li id="evidence-{_e(claim_id)}">“{_e(c["evidence"])}”'
+            + (f' <span class="muted">(in English: {_e(c["evidence_en"])})</span>' if pd.notna(c["evidence_en"]) else "")
+            + f': {link(sources.at[c["source_id"], "url"], sources.at[c["source_id"], "publisher"])}, '
             f'{_e(tables.day(sources.at[c["source_id"], "published_date"], sources.at[c["source_id"], "published_date_precision"]))}; '
             f'{_e(verdicts.get(agreement.get(claim_id), "not checked, not counted"))} (<a href="#claim-{_e(claim_id)}">claim</a>)</li>'
             for claim_id, c in stated.iterrows())
@@ -411,6 +415,9 @@ def data_html(reviewed, latest, names: list[str]) -> str:
         f"<ul>{files}</ul>"
         f'<p>Data licence: <a href="{DATA_LICENCE}">Creative Commons Attribution 4.0 (CC BY 4.0)</a>; the code is MIT-licensed.</p>'
         f"<h2>How to cite</h2><p>{_e(citation)}</p>"
+        '<h2 id="glossary">Glossary</h2><dl>'
+        + "".join(f'<dt id="glossary-{_slug(term)}">{_e(term)}</dt><dd>{_e(meaning)}</dd>' for term, meaning in GLOSSARY.items())
+        + "</dl>"
     )
 
 

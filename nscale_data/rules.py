@@ -279,6 +279,9 @@ def _claims(tables: dict[str, Table], ids: dict[str, set[str]], problems: list[P
     for row, line in zip(t.rows, t.lines):
         subject, attribute = row["subject_id"], row["attribute"]
         parts = subject.split("+")
+        if language.get(row["source_id"], "en") != "en" and row["evidence_en"] is None:
+            problems.append(Problem(t.file, line, "evidence_en", f"is required: the source is in {_short(language[row['source_id']])}; "
+                                    "gloss the evidence in English beside the original"))
         table = subject_table(subject, ids, owner)
         if subject not in (COMPANY, INDUSTRY) and table is None:
             problems.append(

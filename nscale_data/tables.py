@@ -184,7 +184,8 @@ def claims(as_of: AsOf = None) -> Table:
     for i, (claim_id, c) in enumerate(frame.iterrows()):
         value = _value(c["value_text"] if pd.notna(c["value_text"]) else as_number(c["value"]), c["qualifier"], c["attribute"])
         rows.append({"About": checks.subject_name(c["subject_id"], names), "What": _attribute(c["attribute"]), "Value": value,
-                     "Source": publishers[c["source_id"]], "Words of the source": c["evidence"],
+                     "Source": publishers[c["source_id"]],
+                     "Words of the source": c["evidence"] + (f" (in English: {c['evidence_en']})" if pd.notna(c["evidence_en"]) else ""),
                      "Agrees with the resolved value": yes_no(agreement.get(claim_id)) or "not checked"})
         links[(i, "Source")] = source_link(c["source_id"])
     columns = ["About", "What", "Value", "Source", "Words of the source", "Agrees with the resolved value"]

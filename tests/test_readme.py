@@ -41,3 +41,20 @@ def test_every_column_is_documented():
         table = section[1].split("####", 1)[0]
         for field in resource["schema"]["fields"]:
             assert f"| `{field['name']}` |" in table, f"{resource['path']}: {field['name']} undocumented"
+
+
+def test_the_glossary_in_the_readme_is_the_packages():
+    from nscale_data.glossary import GLOSSARY
+
+    for term, meaning in GLOSSARY.items():
+        assert f"| {term} | {meaning} |" in README, term
+
+
+def test_every_claim_from_a_source_not_in_english_has_an_english_gloss(data):
+    from nscale_data import load_claims, load_sources, validate
+
+    claims = load_claims().join(load_sources()["language"], on="source_id")
+    foreign = claims[claims["language"] != "en"]
+    assert len(foreign) and foreign["evidence_en"].notna().all()
+    line = data.set_cell("claims.csv", foreign.index[0], "evidence_en", "")
+    assert any(str(p).startswith(f"claims.csv:{line}: evidence_en: is required") for p in validate(data.directory))

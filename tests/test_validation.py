@@ -312,6 +312,7 @@ def test_latest_source_must_be_the_latest_publication_date(data):
 def _derived(data, claim_id, value, derived_from, note="", source="channelnews-2025-10-03"):
     return data.append("claims.csv", {"claim_id": claim_id, "subject_id": "nscale", "attribute": "some_gpu_count", "value": value,
                                       "qualifier": "exact", "source_id": source, "evidence": "in words only",
+                                      "evidence_en": "(a gloss of the words)",
                                       "derived_from": derived_from, "note": note})
 
 
