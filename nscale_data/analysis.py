@@ -613,6 +613,17 @@ def round_name(stage: str, instrument: str) -> str:
     return f"{name} SAFE" if instrument == "safe" else name
 
 
+def moving_days(table: pd.DataFrame) -> list[pd.Timestamp]:
+    """The days of an ``events`` table on which some total (equity, debt, GPUs or MW at any level) moved, in order.
+
+    The timeline numbers these days, and the events table says which number each event falls under.
+    """
+    totals = [c for c in table.columns if c.endswith("_usd") or c.startswith(("gpus_", "mw_"))]
+    last = table.groupby("date", sort=True)[totals].last().astype("Float64").fillna(0)  # no figure and nothing yet are alike
+    moved = last.ne(last.shift(fill_value=0)).any(axis=1)
+    return [pd.Timestamp(day) for day in moved.index[moved]]
+
+
 def events(directory: Directory = None) -> pd.DataFrame:
     """Every dated event, in order, with the library's totals on that day (``summary(as_of=date)``).
 
@@ -653,15 +664,20 @@ def _events(_as_of: None, directory: Directory) -> pd.DataFrame:
             if late.any():
                 label = FIGURE_WORDS[column]
                 published.append(pd.DataFrame({"date": first[late], "kind": "figure", "subject_id": frame.index[late],
-                                               "event": [f"{n} {label} published" for n, l in zip(names, late) if l]}))
+                                               "event": [f"{n} {label} published" for n, l in zip(names, late) if l],
+                                               "precision": "day"}))
     parts = published + [
         pd.DataFrame({"date": known(rounds), "kind": "equity", "subject_id": rounds.index,
-                      "event": [round_name(s, i) for s, i in zip(rounds["stage"], rounds["instrument"])]}),
-        pd.DataFrame({"date": known(facilities), "kind": "debt", "subject_id": facilities.index, "event": facilities["name"]}),
+                      "event": [round_name(s, i) for s, i in zip(rounds["stage"], rounds["instrument"])],
+                      "precision": rounds["announced_date_precision"].astype(str)}),
+        pd.DataFrame({"date": known(facilities), "kind": "debt", "subject_id": facilities.index, "event": facilities["name"],
+                      "precision": facilities["announced_date_precision"].astype(str)}),
         pd.DataFrame({"date": known(deployments), "kind": "capacity", "subject_id": deployments.index,
-                      "event": deployments["short_name"].astype(str) + " announced"}),
+                      "event": deployments["short_name"].astype(str) + " announced",
+                      "precision": deployments["announced_date_precision"].astype(str)}),
         pd.DataFrame({"date": status_known, "kind": "status", "subject_id": changed.index,
-                      "event": changed["short_name"].astype(str) + " " + changed["status"].astype(str).str.replace("_", " ")}),
+                      "event": changed["short_name"].astype(str) + " " + changed["status"].astype(str).str.replace("_", " "),
+                      "precision": "day"}),
     ]
     table = pd.concat([p for p in parts if not p.empty], ignore_index=True)
     table["date"] = pd.to_datetime(table["date"]).astype("datetime64[s]")

@@ -29,6 +29,7 @@ from nscale_data.analysis import (
     debt_raised,
     events,
     gpus_by_region,
+    moving_days,
     mw_by_region,
     rounds_counted,
 )
@@ -342,29 +343,26 @@ def timeline(as_of: AsOf = None) -> Figure:
 
 
 def _changing_dates(table: pd.DataFrame) -> pd.DataFrame:
-    """One numbered row per day on which a total (equity, debt, GPUs or MW at any level) moved.
+    """One numbered row per day on which a total moved (``moving_days``).
 
-    Its ``event`` names the day's first event and how many more there were;
-    ``capital`` is whether the day moved equity or debt (its number goes on the
-    capital panel) rather than only capacity.
+    Its ``event`` names the day's first event of the kind that moved and how
+    many more there were; ``capital`` is whether the day moved equity or debt
+    (its number goes on the capital panel) rather than only capacity.
     """
-    totals = [c for c in table.columns if c.endswith("_usd") or c.startswith(("gpus_", "mw_"))]
-    by_day = table.groupby("date", sort=True)
-    last = by_day[totals].last().astype("Float64").fillna(0)  # no figure and nothing yet are alike here
-    moved = last.ne(last.shift(fill_value=0)).any(axis=1)
-    money = last[["equity_usd", "debt_usd"]].ne(last[["equity_usd", "debt_usd"]].shift(fill_value=0)).any(axis=1)
+    money = ["equity_usd", "debt_usd"]
+    capital = table.groupby("date", sort=True)[money].last().astype("Float64").fillna(0)
+    capital_moved = capital.ne(capital.shift(fill_value=0)).any(axis=1)
     rows = []
-    for day, events_of_day in by_day:
-        if not moved[day]:
-            continue
-        last_row = events_of_day.iloc[-1]
-        first = ("equity", "debt", "figure") if money[day] else ("figure", "status", "capacity")  # name an event of the kind that moved
+    for day in moving_days(table):
+        events_of_day = table[table["date"] == day]
+        first = ("equity", "debt", "figure") if capital_moved[day] else ("figure", "status", "capacity")  # the kind that moved
         rank = {kind: at for at, kind in enumerate(first)}
         events_of_day = events_of_day.sort_values("kind", key=lambda kinds: kinds.map(rank).fillna(len(rank)), kind="stable")
         names = events_of_day["event"].tolist()
         more = f" (+{len(names) - 1} more)" if len(names) > 1 else ""
+        last_row = events_of_day.iloc[-1]
         rows.append({"date": day, "kind": events_of_day["kind"].iloc[0], "event": _short(names[0], 38 - len(more)) + more,
-                     "capital": bool(money[day]), **last_row[totals].to_dict()})
+                     "capital": bool(capital_moved[day]), **last_row[[c for c in table.columns if c not in ("date", "kind", "event", "subject_id")]].to_dict()})
     numbered = pd.DataFrame(rows)
     numbered.insert(0, "number", range(1, len(numbered) + 1))
     return numbered

@@ -15,16 +15,18 @@ from pathlib import Path
 
 MAX_CSV_BYTES = 64 * 1024 * 1024  # a CSV file: about a thousand times the packaged data
 MAX_JSON_BYTES = 1024 * 1024  # datapackage.json
+MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024  # a notebook given to the report
+MAX_FIGURE_BYTES = 32 * 1024 * 1024  # a chart's SVG, PNG or CSV given to the report
 
 
-NOT_REGULAR = "is not a regular file (a directory, device, named pipe or socket); save the table as a file"
+NOT_REGULAR = "is not a regular file (a directory, device, named pipe or socket)"
 
 
 class UnsafeFile(Exception):
     """The file cannot be read safely; the message says why, without its content."""
 
 
-def read_bytes(directory: Path, name: str, limit: int) -> bytes:
+def read_bytes(directory: Path, name: str, limit: int, folder: str = "data directory") -> bytes:
     """The bytes of ``directory/name``, if it is a regular file inside ``directory`` of at most ``limit`` bytes.
 
     Raises:
@@ -49,13 +51,15 @@ def read_bytes(directory: Path, name: str, limit: int) -> bytes:
         raise FileNotFoundError(name)
     target = Path(os.path.realpath(path))  # never raises, even for a loop of links
     if path.is_symlink() and not target.is_relative_to(root):
-        raise UnsafeFile("is a symbolic link to a file outside the data directory")
+        raise UnsafeFile(f"is a symbolic link to a file outside the {folder}")
     try:
         if not stat.S_ISREG(os.stat(target).st_mode):  # looked at, not opened: a pipe cannot block here
             raise UnsafeFile(NOT_REGULAR)
         fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
         raise FileNotFoundError(name) from None
+    except PermissionError:
+        raise UnsafeFile("cannot be read: permission denied") from None
     except OSError as exc:
         raise UnsafeFile(f"cannot be read ({exc.strerror})") from None
     try:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import shlex
 from pathlib import Path
@@ -33,6 +34,7 @@ import pandas as pd
 from nscale_data import analysis, checks, tables
 from nscale_data.dataset import Directory, dataset_as_of, latest_source_date, load_changes, load_claims, load_sources
 from nscale_data.errors import excerpt
+from nscale_data.files import MAX_FIGURE_BYTES, MAX_NOTEBOOK_BYTES, UnsafeFile, read_bytes
 from nscale_data.figures import DATA_MARK, FIGURES, atomic_write, remove_stale_temporaries
 from nscale_data.glossary import GLOSSARY
 from nscale_data.validation import data_contents, data_in_use, data_used, fingerprint_of
@@ -130,13 +132,15 @@ def _render(notebooks: Path, figures: Path, directory: Directory) -> tuple[dict[
     """Every page (name to HTML) and every file copied beside them (name to bytes)."""
     reviewed, latest = dataset_as_of(directory), latest_source_date(directory=directory)  # the data is valid
     data = Path(directory) if directory is not None else data_in_use()
-    paths = _notebook_files(notebooks)
-    charts = [target.name for target in FIGURES if all((figures / f"{target.name}{s}").is_file() for s in (".svg", ".png", ".csv"))]
-    made = [*paths, *(figures / f"{name}.svg" for name in charts)]
+    texts = _notebooks(notebooks)  # every input read once, through the same guard as the data: regular files inside their folder
+    chart_files = _charts(figures)
+    charts = sorted({name.rsplit(".", 1)[0] for name in chart_files}, key=[t.name for t in FIGURES].index)
     contents = data_contents(data)  # read once: fingerprinted here, copied beside the pages below
+    made = {**{path: _notebook_data(text) for path, text in texts.items()},
+            **{figures / f"{name}.svg": _svg_data(chart_files[f"{name}.svg"]) for name in charts}}
     _check_made_from(fingerprint_of(contents), made, f"{data}", _rebuild_hint(notebooks, figures, directory))
-    descriptions = {name: _description(figures / f"{name}.svg") for name in charts}
-    chapters = [(path, f"{path.stem}.html", *_chapter(path, descriptions)) for path in paths]
+    descriptions = {name: _description(chart_files[f"{name}.svg"]) for name in charts}
+    chapters = [(path, f"{path.stem}.html", *_chapter(path, text, descriptions)) for path, text in texts.items()]
     footer = _footer(reviewed, latest)
 
     menu = [(page, title) for _, page, title, _ in chapters]
@@ -153,24 +157,86 @@ def _render(notebooks: Path, figures: Path, directory: Directory) -> tuple[dict[
     pages["sources.html"] = page("sources.html", "Sources", sources_html(load_sources(directory=directory), load_claims(directory=directory)))
     pages["data.html"] = page("data.html", "The data", data_html(reviewed, latest, list(contents)))
     pages["changes.html"] = page("changes.html", "What changed", changes_html(load_changes(directory)))
-    files = {f"figures/{name}{suffix}": (figures / f"{name}{suffix}").read_bytes() for name in charts for suffix in (".svg", ".png", ".csv")}
+    files = {f"figures/{name}": content for name, content in chart_files.items()}
     files |= {f"data/{name}": content for name, content in contents.items()}
     return pages, files
 
 
-def _notebook_files(notebooks: Path) -> list[Path]:
-    """The notebooks to render, sorted; ReportError for one that is not a regular file (a pipe would block)."""
-    paths = sorted(notebooks.glob("*.ipynb"))
-    odd = next((path for path in paths if not path.is_file()), None)
-    if odd is not None:
-        raise ReportError(f"cannot read notebook {odd}: it is not a regular file")
-    return paths
+def _notebooks(notebooks: Path) -> dict[Path, str]:
+    """The notebooks to render, sorted, each read safely: a regular file inside the folder, at most 64 MiB, UTF-8.
+
+    A link leaving the folder, a device, a pipe or a socket is refused before a byte is read, and no byte of a
+    refused or unreadable file is printed: the ReportError names the file and the reason only.
+    """
+    try:
+        names = sorted(entry.name for entry in os.scandir(notebooks) if entry.name.endswith(".ipynb"))
+    except OSError as exc:
+        raise ReportError(f"cannot read notebooks in {notebooks}: {exc.strerror or exc}") from None
+    texts = {}
+    for name in names:
+        try:
+            texts[notebooks / name] = read_bytes(notebooks, name, MAX_NOTEBOOK_BYTES, "notebook folder").decode("utf-8")
+        except (UnsafeFile, FileNotFoundError) as exc:
+            raise ReportError(f"cannot read notebook {notebooks / name}: {exc if isinstance(exc, UnsafeFile) else 'it vanished'}") from None
+        except UnicodeDecodeError:
+            raise ReportError(f"cannot read notebook {notebooks / name}: not UTF-8 text") from None
+    return texts
 
 
-def _chapter(path: Path, descriptions: dict[str, str]) -> tuple[str, str]:
+def _charts(figures: Path) -> dict[str, bytes]:
+    """Each chart's SVG, PNG and CSV, read as safely as the data.
+
+    A chart with none of its files is left out of the report; one missing a file, an unsafe file, or an SVG
+    with a script, an event handler or an outside reference, is an error naming the file.
+    """
+    files = {}
+    for target in FIGURES:
+        names = [f"{target.name}{suffix}" for suffix in (".svg", ".png", ".csv")]
+        present = [name for name in names if os.path.lexists(figures / name)]
+        if not present:
+            continue
+        for name in names:
+            if name not in present:
+                raise ReportError(f"chart file {figures / name} is missing (its other files are there); rebuild the charts (make figures)")
+            try:
+                files[name] = read_bytes(figures, name, MAX_FIGURE_BYTES, "figure folder")
+            except FileNotFoundError:
+                raise ReportError(f"chart file {figures / name} vanished while the report was read") from None
+            except UnsafeFile as exc:
+                raise ReportError(f"cannot read chart file {figures / name}: {exc}") from None
+        unsafe = svg_problem(files[f"{target.name}.svg"])
+        if unsafe:
+            raise ReportError(f"refusing chart {figures / target.name}.svg: {unsafe}")
+    return files
+
+
+def svg_problem(svg: bytes) -> str | None:
+    """Why an SVG may not go into the report (a script, an event handler, an outside reference), or None.
+
+    Examples:
+        >>> svg_problem(b'<svg><rect onclick="alert(1)"/></svg>')
+        "it has an event handler ('onclick')"
+        >>> svg_problem(b'<svg><use xlink:href="#p1"/></svg>') is None
+        True
+    """
+    text = svg.decode("utf-8", errors="replace")
+    if re.search(r"<\s*(script|foreignObject|iframe|object|embed)\b", text, re.I):
+        return "it holds a script or embedded content"
+    handler = re.search(r"\s(on[a-z]+)\s*=", text, re.I)
+    if handler:
+        return f"it has an event handler ({excerpt(handler.group(1), 20)})"
+    outside = re.search(r"""(?:href|src)\s*=\s*["'](?!#)([^"']*)""", text, re.I)
+    if outside:
+        return f"it refers to something outside itself ({excerpt(outside.group(1), 40)})"
+    if re.search(r"url\(\s*['\"]?(?!#)", text, re.I):
+        return "it refers to something outside itself (a url() in a style)"
+    return None
+
+
+def _chapter(path: Path, text: str, descriptions: dict[str, str]) -> tuple[str, str]:
     """``notebook_html``, with a notebook that cannot be read reported in one line."""
     try:
-        return notebook_html(path, descriptions)
+        return notebook_html(path, descriptions, text)
     except (OSError, ValueError, RecursionError) as exc:  # not JSON, not UTF-8, not a notebook, nested without end
         reason = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ReportError(f"cannot read notebook {path}: {excerpt(reason, 120)}") from None
@@ -184,29 +250,25 @@ def _rebuild_hint(notebooks: Path, figures: Path, directory: Directory) -> str:
     return shlex.join(["nscale-data", "figures", *data, "--notebooks", str(notebooks), "--out", str(figures)])
 
 
-def _check_made_from(digest: str, paths: list[Path], data: str, hint: str) -> None:
-    """Raise ReportError if a notebook or a chart's SVG of ``paths`` records a data fingerprint other than ``digest``."""
-    for path in paths:
-        recorded = _svg_data(path) if path.suffix == ".svg" else _notebook_data(path)
-        if recorded and recorded != digest:
+def _check_made_from(digest: str, recorded: dict[Path, str | None], data: str, hint: str) -> None:
+    """Raise ReportError if a notebook or a chart's SVG records a data fingerprint other than ``digest``."""
+    for path, fingerprint in recorded.items():
+        if fingerprint and fingerprint != digest:
             raise ReportError(f"{path} was made from other data than {data}; rebuild it first ({hint})")
 
 
-def _notebook_data(path: Path) -> str | None:
+def _notebook_data(text: str) -> str | None:
     """The data fingerprint a notebook records (see ``figures.normalise``), or None."""
     try:
-        recorded = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("nscale_data", {})
-    except (OSError, ValueError, AttributeError, RecursionError):
+        recorded = json.loads(text).get("metadata", {}).get("nscale_data", {})
+    except (ValueError, AttributeError, RecursionError):
         return None  # unreadable: rendering it reports the problem
     return recorded.get("data_sha256") if isinstance(recorded, dict) else None
 
 
-def _svg_data(svg: Path) -> str | None:
+def _svg_data(svg: bytes) -> str | None:
     """The data fingerprint a chart's SVG records (see ``figures.save_figure``), or None."""
-    try:
-        match = re.search(re.escape(DATA_MARK) + r"([0-9a-f]{64})", svg.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    match = re.search(re.escape(DATA_MARK) + r"([0-9a-f]{64})", svg.decode("utf-8", errors="replace"))
     return match.group(1) if match else None
 
 
@@ -226,8 +288,14 @@ def _check_out(out: Path, paths: list[Path], force: bool) -> None:
                           "(--force to write into it anyway)")
 
 
-def notebook_html(path: Path, descriptions: dict[str, str]) -> tuple[str, str]:
-    """A notebook's heading and its narrative and outputs as HTML: code and notebook-only cells hidden, charts as files."""
+def notebook_html(path: Path, descriptions: dict[str, str], text: str | None = None) -> tuple[str, str]:
+    """A notebook's heading and its narrative and outputs as HTML: code and notebook-only cells hidden, charts as files.
+
+    The HTML is sanitised with an allow-list (``sanitise``): no script, event handler, ``javascript:`` link, frame,
+    form or meta refresh from a notebook reaches the page. ``text`` is the notebook, already read safely.
+    """
+    if text is None:
+        text = read_bytes(path.parent, path.name, MAX_NOTEBOOK_BYTES, "notebook folder").decode("utf-8")
     from nscale_data.figures import import_notebook_tools
 
     import_notebook_tools()  # nbformat without rfc3987-syntax's grammars, before nbconvert imports it
@@ -239,20 +307,45 @@ def notebook_html(path: Path, descriptions: dict[str, str]) -> tuple[str, str]:
     config.TagRemovePreprocessor.enabled = True
     exporter = HTMLExporter(config=config, template_name="report", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_filename(str(path))
+    import nbformat
+
+    body, _ = exporter.from_notebook_node(nbformat.reads(text, as_version=4))
     by_description = {description: name for name, description in descriptions.items()}
 
     def chart(match: re.Match) -> str:
-        description = html.unescape(match.group("alt"))
+        alt = re.search(r'\balt="([^"]*)"', match.group("attributes"))
+        description = html.unescape(alt.group(1)) if alt else ""
         name = by_description.get(description)
         return _chart_figure(name, description) if name else match.group(0)
 
-    body = re.sub(r'<div class="jp-RenderedImage[^"]*">\s*<img src="data:image/png;base64,[^"]*" alt="(?P<alt>[^"]*)">\s*</div>',
+    # A chart's inline PNG becomes its SVG, with its files (the attributes come in either order).
+    body = re.sub(r'<div class="jp-RenderedImage[^"]*">\s*<img (?P<attributes>[^>]*\bsrc="data:image/png;base64,[^"]*"[^>]*)>\s*</div>',
                   chart, body)
-    cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    body = sanitise(body)
+    cells = json.loads(text).get("cells", [])
     heading = next((line for c in cells if c.get("cell_type") == "markdown"
                     for line in "".join(c.get("source", "")).splitlines() if line.startswith("# ")), f"# {path.stem}")
     return heading[2:].strip(), body
+
+
+ALLOWED_TAGS = {"a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "div", "dl", "dt", "em", "figcaption", "figure",
+                "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "section", "small", "span",
+                "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"}
+ALLOWED_ATTRIBUTES = {"*": {"class", "id", "title"}, "a": {"href"}, "img": {"src", "alt", "width", "height"},
+                      "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan", "scope"}}
+
+
+def sanitise(fragment: str) -> str:
+    """HTML from a notebook, kept to an allow-list of tags and attributes, links only http(s) or relative.
+
+    Examples:
+        >>> sanitise('<p onclick="x()">Hi<script>alert(1)</script></p><a href="javascript:alert(1)">a</a>')
+        '<p>Hi</p><a>a</a>'
+    """
+    import nh3
+
+    return nh3.clean(fragment, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https"},
+                     link_rel=None, strip_comments=True)
 
 
 def _chart_figure(name: str, description: str, caption: str | None = None) -> str:
@@ -263,10 +356,10 @@ def _chart_figure(name: str, description: str, caption: str | None = None) -> st
             f'<a href="figures/{_e(name)}.svg">SVG</a> · <a href="figures/{_e(name)}.png">PNG</a></span></figcaption></figure>')
 
 
-def _description(svg: Path) -> str:
+def _description(svg: bytes) -> str:
     """The chart's one-sentence description, stored as the SVG's title by ``save_figure``."""
-    match = re.search(r"<dc:title>(.*?)</dc:title>", svg.read_text(encoding="utf-8"), re.S)
-    return html.unescape(match.group(1)) if match else f"Chart: {svg.stem.replace('-', ' ')}."
+    match = re.search(r"<dc:title>(.*?)</dc:title>", svg.decode("utf-8", errors="replace"), re.S)
+    return html.unescape(match.group(1)) if match else "Chart."
 
 
 def index_html(totals: dict, chapters: list[tuple], charts: list[str], descriptions: dict[str, str]) -> str:
@@ -467,9 +560,27 @@ def _page(title: str, body: str, footer: str, heading: bool = True, current: str
                 + "".join(item(h, re.split(r"[:,]", t)[0]) for h, t in chapters) + "</nav>")
     full = title if title == TITLE else f"{title} · {TITLE}"
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="{_e(content_security_policy(body))}">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{_e(full)}</title>'
             f"<style>{STYLE}</style></head><body>{nav}" + (f"<h1>{_e(title)}</h1>" if heading else "")
             + f"<main>{body}</main>{footer}</body></html>\n")
+
+
+def content_security_policy(body: str) -> str:
+    """A page's policy: no script runs but the report's own, each allowed by the hash of its text; nothing from outside.
+
+    Examples:
+        >>> content_security_policy("<p>no script</p>").split("; ")[1]
+        "script-src 'none'"
+    """
+    import base64
+    import hashlib
+
+    own = [base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+           for script in re.findall(r"<script>(.*?)</script>", body, re.S)]
+    scripts = " ".join(f"'sha256-{digest}'" for digest in own) or "'none'"
+    return (f"default-src 'self'; script-src {scripts}; style-src 'unsafe-inline'; img-src 'self' data:; "
+            "object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'")
 
 
 def _slug(text: str) -> str:

@@ -193,12 +193,34 @@ def claims(as_of: AsOf = None) -> Table:
 
 
 def events() -> Table:
-    """Every event, numbered as on the timeline chart, with the totals on its day."""
+    """Every event with the totals on its day (running totals, not the event's own size), and its number on the timeline.
+
+    The chart numbers the days on which a total moved; an event on such a day carries that number.
+    """
     frame = analysis.events()
-    rows = [{"#": str(n), "Date": day(e["date"]), "Event": e["event"], "Equity, $m": millions(e["equity_usd"]),
-             "Debt, $m": millions(e["debt_usd"]), **{f"GPUs, {_level(level)}": count(e[f"gpus_{level}"]) for level in analysis.LEVELS}}
-            for n, (_, e) in enumerate(frame.iterrows(), start=1)]
-    return _table(rows, ["#", "Date", "Event", "Equity, $m", "Debt, $m", *(f"GPUs, {_level(level)}" for level in analysis.LEVELS)])
+    number = {d: str(n) for n, d in enumerate(analysis.moving_days(frame), start=1)}
+    rows = [{"On the chart": number.get(pd.Timestamp(e["date"]), ""), "Date": _event_day(e["date"], e["precision"]), "Event": e["event"],
+             "Equity to date, $m": millions(e["equity_usd"]), "Debt to date, $m": millions(e["debt_usd"]),
+             **{f"GPUs, {_level(level)}": count(e[f"gpus_{level}"]) for level in analysis.LEVELS},
+             **{f"MW, {_level(level)}": count(e[f"mw_{level}"]) for level in ("stated", "with_up_to")}}
+            for _, e in frame.iterrows()]
+    return _table(rows, ["On the chart", "Date", "Event", "Equity to date, $m", "Debt to date, $m",
+                         *(f"GPUs, {_level(level)}" for level in analysis.LEVELS), *(f"MW, {_level(level)}" for level in ("stated", "with_up_to"))],
+                  caption="Totals on each day, not the size of the day's event; empty: no figure (never zero).")
+
+
+def _event_day(date, precision: str) -> str:
+    """An event's date as precisely as it is known: a month's event, counted from the month's end, is 'Dec 2023'.
+
+    Examples:
+        >>> _event_day(pd.Timestamp("2023-12-31"), "month"), _event_day(pd.Timestamp("2025-09-25"), "day")
+        ('Dec 2023', '25 Sep 2025')
+    """
+    if precision == "month":
+        return f"{pd.Timestamp(date):%b %Y}"
+    if precision == "year":
+        return f"{pd.Timestamp(date):%Y}"
+    return day(date)
 
 
 def source_checks(source_id: str, as_of: AsOf = None) -> Table:

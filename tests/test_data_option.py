@@ -127,6 +127,6 @@ def test_a_report_of_unreadable_or_odd_notebooks_fails_in_one_line(tmp_path, cap
     broken.unlink()
     os.mkfifo(tmp_path / "notebooks" / "pipe.ipynb")  # would block a reader for ever
     assert main(arguments) == 1
-    assert capsys.readouterr().err == f"nscale-data: cannot read notebook {tmp_path / 'notebooks' / 'pipe.ipynb'}: it is not a regular file\n"
+    assert capsys.readouterr().err == f"nscale-data: cannot read notebook {tmp_path / 'notebooks' / 'pipe.ipynb'}: is not a regular file (a directory, device, named pipe or socket)\n"
     (tmp_path / "notebooks" / "pipe.ipynb").unlink()
     assert main(arguments) == 0, capsys.readouterr().err  # the draft SVG is not one of the report's charts: not checked
