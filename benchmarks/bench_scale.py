@@ -45,7 +45,8 @@ COMMANDS = {
 IMPORT_ONLY = ["-c", "import nscale_data"]
 TARGETS = {("validate", 1000): 3.0, ("conflicts", 1000): 5.0}
 MAX_EXPONENT = 1.15
-SHARED = {"nscale"}  # the one company id claims name directly: kept once, never renamed
+SHARED = {"nscale", "data-centres"}  # the subjects claims name directly (the company, data centres in general): never renamed
+MANY = (2_000, 8_000, 16_000)  # extra claims on one subject, for the many-claims-per-subject case
 
 
 def generate(factor: int, out: Path) -> dict[str, int]:
@@ -98,6 +99,20 @@ def generate(factor: int, out: Path) -> dict[str, int]:
     return counts
 
 
+def add_claims_on_one_subject(data: Path, extra: int) -> None:
+    """Append ``extra`` claims on one round to a copy of the packaged data: each repeats a real claim under a new id."""
+    path = data / "claims.csv"
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    header, model = rows[0], next(r for r in rows[1:] if r[0] == "article-series-b-amount")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for n in range(extra):
+        writer.writerow([f"many-{n}", *model[1:]])
+    with open(path, "a", encoding="utf-8", newline="") as handle:
+        handle.write(buffer.getvalue())
+
+
 def run(arguments: list[str]) -> tuple[float, float]:
     """Seconds and peak resident megabytes of ``python arguments`` in a fresh process."""
     start = time.perf_counter()
@@ -134,6 +149,18 @@ def main() -> int:
                 verdict = f"  (target <= {target:g} s: {'met' if seconds <= target else 'NOT met'})" if target else ""
                 print(f"{factor:>5}x {sum(counts.values()):>9,}  {name:<14} {seconds:7.2f}s {memory:9.0f} MB{verdict}")
             shutil.rmtree(data)
+        print("Many claims on one subject (the packaged data plus N claims on the Series B):")
+        for extra in MANY:
+            data = Path(tmp) / f"many-{extra}"
+            shutil.copytree(PACKAGED_DATA, data)
+            add_claims_on_one_subject(data, extra)
+            times = {name: run([part.format(data=data) for part in COMMANDS[name]])[0] for name in ("validate", "conflicts")}
+            print(f"  {extra:>6,} extra claims: validate {times['validate']:.2f} s, conflicts {times['conflicts']:.2f} s "
+                  f"({times['conflicts'] / times['validate']:.1f} times validate)")
+            shutil.rmtree(data)
+        if 1000 in args.factors:
+            validate, conflicts = results["validate", 1000][0], results["conflicts", 1000][0]
+            print(f"At 1000x: conflicts {conflicts:.2f} s against validate {validate:.2f} s ({conflicts / validate:.1f} times; target <= 3)")
     if {100, 1000} <= set(args.factors):
         print(f"Growth exponent 100x -> 1000x (target <= {MAX_EXPONENT} for validate, summary, conflicts, peers):")
         for name in COMMANDS:

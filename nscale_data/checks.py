@@ -69,10 +69,7 @@ def claim_checks(as_of: AsOf = None, directory: Directory = None) -> pd.DataFram
     published_by_source = dict(zip(dated.index.tolist(), period_end(dated["published_date"], dated["published_date_precision"]).clip(upper=reviewed).tolist()))
     company_totals = _CompanyTotals(directory)
     records = row_dicts(claims)
-    stated = {}  # (subject, attribute) -> [(value, source_id)]
-    for claim in records.values():
-        if not _missing(claim["value"]):
-            stated.setdefault((claim["subject_id"], claim["attribute"]), []).append((float(claim["value"]), claim["source_id"]))
+    stated = _Stated(records, kinds)
     rows = []
     for claim_id, claim in records.items():
         published = published_by_source[claim["source_id"]] if claim["subject_id"] == COMPANY else None
@@ -122,11 +119,14 @@ class _CompanyTotals:
         return self._seen[date]
 
     def unpublished_debt(self, date) -> tuple[int, list[str]]:
-        """Debt announced by ``date`` whose amount no source dated by then states: its sum and names."""
-        known = load_debt_facilities(date, self.directory)
-        late = known[known["amount_usd"].isna()]
-        amounts = load_debt_facilities(directory=self.directory)["amount_usd"]
-        return sum(int(amounts[i]) for i in late.index), late["name"].astype(str).tolist()
+        """Debt announced by ``date`` whose amount no source dated by then states: its sum and names (once per date)."""
+        key = ("unpublished", date)
+        if key not in self._seen:
+            known = load_debt_facilities(date, self.directory)
+            late = known[known["amount_usd"].isna()]
+            amounts = load_debt_facilities(directory=self.directory)["amount_usd"]
+            self._seen[key] = (sum(int(amounts[i]) for i in late.index), late["name"].astype(str).tolist())
+        return self._seen[key]
 
     def total(self, attribute: str, date) -> int:
         equity, debt, _ = self.at(date)
@@ -208,16 +208,29 @@ def _resolve(claim, rows_by_id, owner, columns, stated, kinds, published, compan
         if _missing(value):
             return None
         qualifier = row.get(QUALIFIER_COLUMNS.get(attribute, "qualifier")) or "exact"  # peers' rows have a qualifier column
-        return as_number(value), qualifier, _best_source(stated.get((subject, attribute), []), kinds, float(value))
+        return as_number(value), qualifier, stated.best(subject, attribute, float(value))
     return None
 
 
-def _best_source(candidates: list[tuple[float, str]], kinds: dict[str, str], value: float) -> str | None:
-    """The most primary source among the claims that state the resolved value."""
-    same = [source for v, source in candidates if math.isclose(v, value)]
-    if not same:
-        return None
-    return min(same, key=lambda s: SOURCE_RANK[kinds[s]])
+class _Stated:
+    """The claims stating each (subject, attribute), and the most primary source of a value among them.
+
+    The best source of a (subject, attribute, value) is found once, in one pass over that group, and kept: a
+    subject with thousands of claims costs a pass per distinct resolved value, not a pass per claim.
+    """
+
+    def __init__(self, records: dict, kinds: dict[str, str]):
+        self.kinds, self.groups, self.found = kinds, {}, {}
+        for claim in records.values():
+            if not _missing(claim["value"]):
+                self.groups.setdefault((claim["subject_id"], claim["attribute"]), []).append((float(claim["value"]), claim["source_id"]))
+
+    def best(self, subject: str, attribute: str, value: float) -> str | None:
+        key = (subject, attribute, value)
+        if key not in self.found:
+            same = [source for v, source in self.groups.get((subject, attribute), []) if math.isclose(v, value)]
+            self.found[key] = min(same, key=lambda s: SOURCE_RANK[self.kinds[s]]) if same else None
+        return self.found[key]
 
 
 def _agrees(claim, resolved: object) -> bool:
