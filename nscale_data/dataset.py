@@ -353,12 +353,23 @@ def cached_by_data(compute):
 
 
 def _timestamp(as_of: AsOf) -> pd.Timestamp:
+    """A date from a date string, a ``datetime.date`` or a pandas date; a timezone-aware one by its own calendar day.
+
+    Anything else (a number, which pandas would read as nanoseconds since 1970) is refused.
+
+        >>> _timestamp(dt.datetime(2025, 10, 3, 23, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5))))
+        Timestamp('2025-10-03 00:00:00')
+    """
+    if isinstance(as_of, bool) or not isinstance(as_of, (str, dt.date, pd.Timestamp)):
+        raise ValueError(f"as_of must be a date such as '2025-10-03', not {type(as_of).__name__} {str(as_of)[:40]!r}")
     try:
         stamp = pd.Timestamp(as_of)
     except ValueError:
         raise ValueError(f"as_of must be a date such as '2025-10-03', not {as_of!r}") from None
     if pd.isna(stamp):
         raise ValueError(f"as_of must be a date such as '2025-10-03', not {as_of!r}")
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)  # the calendar day where the date was written
     return stamp.normalize()
 
 

@@ -126,7 +126,27 @@ def _text_values(f: Field, texts: tuple[str, ...], distinct: set[str]) -> list |
         return None
     if f.pattern is not None and not all(map(f.pattern.fullmatch, filled)):
         return None
+    if any(map(_unsafe_text, filled)):
+        return None
     return [text or None for text in texts] if "" in distinct else list(texts)
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # control characters, tab and line ends apart
+FORMULA = re.compile(r"[=+@\t\r]|-[^\d\s.]")  # how a spreadsheet formula starts: refused at the start of a text cell
+
+
+def _unsafe_text(text: str) -> str | None:
+    """Why a text cell may not stand in the data: a control character, or a spreadsheet formula's opening.
+
+        >>> _unsafe_text("Benz\x1b[31minga"), _unsafe_text("=HYPERLINK(1)"), _unsafe_text("-5% on the year"), _unsafe_text("ok")
+        ('holds a control character (U+001B); remove it', 'starts with =: a spreadsheet would run it as a formula; reword it', None, None)
+    """
+    control = CONTROL.search(text)
+    if control:
+        return f"holds a control character (U+{ord(control.group()):04X}); remove it"
+    if FORMULA.match(text):
+        return f"starts with {text[0]}: a spreadsheet would run it as a formula; reword it"
+    return None
 
 
 def _records(directory: Path, file: str, problems: list[Problem]) -> list[tuple[int, list[str]]]:
@@ -212,6 +232,11 @@ def _convert(f: Field, text: str) -> tuple[object, str | None]:
             return None, f"{excerpt(text)} is not a real date"
     else:
         value = text
+        unsafe = _unsafe_text(text)
+        if unsafe:
+            return None, unsafe
+    if f.type == "date" and not dt.date(1990, 1, 1) <= value <= dt.date(2100, 12, 31):
+        return None, f"{text} is outside the plausible range 1990-01-01 to 2100-12-31"
     if f.minimum is not None and value < f.minimum:
         return None, f"{excerpt(text)} is below the minimum of {f.minimum:g}"
     if f.maximum is not None and value > f.maximum:

@@ -163,6 +163,8 @@ def read_package(directory: Path) -> Package:
         value = descriptor.get(key)
         if not isinstance(value, str) or not _is_date(value):
             problems.append(Problem(PACKAGE_FILE, None, key, f"must be {meaning}, as YYYY-MM-DD"))
+        elif not "1990-01-01" <= value <= "2100-12-31":
+            problems.append(Problem(PACKAGE_FILE, None, key, f"{value} is outside the plausible range 1990-01-01 to 2100-12-31"))
         dates[key] = value
     entries = descriptor.get("resources")
     if not isinstance(entries, list):

@@ -227,3 +227,31 @@ def test_generated_hostile_directories_fail_cleanly(tmp_path_factory, file, haza
     else:
         assert problems and all(p.file for p in problems)
         assert all(SECRET not in str(p) and "PATH=" not in str(p) for p in problems)
+
+
+@pytest.mark.parametrize("cell, expected", [
+    ("Benz\x00inga", "holds a control character (U+0000)"),
+    ("Benz\x1b[31minga", "holds a control character (U+001B)"),
+    ('=HYPERLINK("http://x")', "starts with =: a spreadsheet would run it as a formula"),
+    ("@SUM(A1)", "starts with @"),
+    ("+cmd", "starts with +"),
+])
+def test_control_characters_and_formulas_are_refused_with_the_cell_named(data, cell, expected):
+    line = data.set_cell("sources.csv", "benzinga-2025-10-15", "publisher", cell)
+    found = [str(p) for p in validate(data.directory)]
+    assert any(m.startswith(f"sources.csv:{line}: publisher: {expected}") for m in found), found
+
+
+def test_dates_outside_a_plausible_range_are_refused(data):
+    text = data.path("datapackage.json").read_text(encoding="utf-8")
+    data.path("datapackage.json").write_text(text.replace(f'"as_of": "{REVIEWED:%Y-%m-%d}"', '"as_of": "9999-12-31"'), encoding="utf-8")
+    assert "datapackage.json: as_of: 9999-12-31 is outside the plausible range 1990-01-01 to 2100-12-31" in _messages(data)
+
+
+def test_the_library_refuses_a_number_for_a_date_and_reads_an_aware_date_by_its_calendar_day():
+    import datetime as dt
+
+    with pytest.raises(ValueError, match="as_of must be a date"):
+        capital_raised(20251003)  # pandas would read it as nanoseconds after 1970
+    evening_in_new_york = dt.datetime(2025, 10, 3, 23, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+    assert capital_raised(evening_in_new_york) == capital_raised("2025-10-03")
