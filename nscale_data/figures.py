@@ -19,6 +19,8 @@ the run: no notebook starts after it and the running kernels are killed.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import glob
 import hashlib
@@ -94,8 +96,59 @@ def build_all(
     Ctrl-C stops the run: no notebook starts after it, the running kernels
     are killed, what was built is kept, and it returns 130 after one line.
     """
-    with data_used(data):
+    problem = _check_out(out, force)
+    if problem:
+        report(problem)
+        return 1
+    with data_used(data), _exclusive(out, report) as locked:
+        if not locked:
+            return 1
         return _build_all(out, notebooks, force, jobs, timeout, report, state_file, figures)
+
+
+MARKER = ".nscale-data-figures"  # marks a folder of figures this command wrote, which it may write over again
+LOCK = ".nscale-data-figures.lock"  # held while a run writes a folder: a second run waits for the first
+
+
+def _check_out(out: Path, force: bool) -> str | None:
+    """Why the figures may not be written to ``out``, or None: only an empty folder, one it made, or with ``force``.
+
+    A user's files of the same names as the charts are never written over unasked. A new or empty folder is
+    marked (``MARKER``) so later runs may write over it.
+    """
+    try:
+        if out.is_symlink() or (out.exists() and not out.is_dir()):
+            return f"refusing to write figures to {out}: it is a file or a symbolic link, not a folder"
+        if out.is_dir() and not (out / MARKER).is_file():
+            if any(entry.name not in (LOCK,) for entry in os.scandir(out)) and not force:
+                return (f"refusing to write figures to {out}: it is not empty and holds no earlier figures ({MARKER}); "
+                        "choose an empty or new folder, or pass --force to write over the files of the same names")
+        out.mkdir(parents=True, exist_ok=True)
+        (out / MARKER).touch()
+    except OSError as exc:
+        return f"cannot write figures to {out}: {exc.strerror or exc}"
+    return None
+
+
+@contextlib.contextmanager
+def _exclusive(out: Path, report: Callable[[str], None]):
+    """Hold the folder's lock while a run writes it; a second run says so and waits, then finds its work done."""
+    try:
+        handle = open(out / LOCK, "a")
+    except OSError as exc:
+        report(f"cannot lock {out / LOCK}: {exc.strerror or exc}")
+        yield False
+        return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            report(f"another nscale-data figures run is writing {out}; waiting for it to finish")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _build_all(out, notebooks, force, jobs, timeout, report, state_file, figures) -> int:
@@ -165,7 +218,10 @@ def _build_all(out, notebooks, force, jobs, timeout, report, state_file, figures
         return 130
     finally:
         if any(o.status == "built" for o in outcomes):
-            _write_state(state_file, state)
+            try:
+                _write_state(state_file, state)
+            except OSError as exc:  # a read-only or full build folder: the outputs stand, the next run rebuilds
+                report(f"cannot write the build state {state_file}: {exc.strerror or exc}; the next run rebuilds everything")
 
     counts = {s: sum(o.status == s for o in outcomes) for s in ("built", "up to date", "failed")}
     if not counts["built"] and not counts["failed"]:
@@ -541,7 +597,9 @@ def normalise(nb, data_digest: str | None = None) -> None:
     flush, which varies with load; consecutive outputs of one stream are
     joined into one, as Jupyter shows them.
     """
+    kept = {key: value for key, value in nb.metadata.items() if key not in ("kernelspec", "language_info", "nscale_data")}
     nb.metadata = {
+        **kept,  # a user's own keys (jupytext, authors, widgets) are theirs
         "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": KERNEL},
         # As the kernel reports it, which is what JupyterLab writes on saving: saving in Lab leaves no diff.
         "language_info": dict(nb.metadata.get("language_info") or {"name": "python"}),

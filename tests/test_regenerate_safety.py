@@ -122,3 +122,50 @@ def test_timeout_and_jobs_must_be_sensible(option, capsys):
     assert stop.value.code == 2
     error = capsys.readouterr().err.splitlines()[-1]
     assert error.startswith(f"nscale-data figures: error: argument {option[0]}: {option[1]!r} is not a ")
+
+
+def test_a_folder_of_someone_elses_files_is_not_written_over_unasked(tmp_path):
+    out = tmp_path / "figures"
+    out.mkdir()
+    (out / "peers.svg").write_text("my own drawing")
+    lines: list[str] = []
+    assert _build(tmp_path, lines) == 1
+    assert lines[-1].startswith(f"refusing to write figures to {out}: it is not empty and holds no earlier figures")
+    assert (out / "peers.svg").read_text() == "my own drawing"
+    assert _build(tmp_path, [], force=True) == 0  # asked: --force
+    assert (out / ".nscale-data-figures").is_file() and _build(tmp_path, []) == 0  # marked: later runs may write
+
+
+def test_a_notebooks_own_metadata_keys_are_kept(tmp_path):
+    path = write_notebook(tmp_path, "kept.ipynb", "1 + 1")
+    notebook = json.loads(path.read_text())
+    notebook["metadata"]["jupytext"] = {"formats": "ipynb,py:percent"}
+    notebook["metadata"]["authors"] = [{"name": "A. Reader"}]
+    path.write_text(json.dumps(notebook))
+    assert _build(tmp_path, []) == 0
+    metadata = json.loads(path.read_text())["metadata"]
+    assert metadata["jupytext"] == {"formats": "ipynb,py:percent"} and metadata["authors"] == [{"name": "A. Reader"}]
+    assert metadata["kernelspec"]["name"] and "nscale_data" in metadata
+
+
+def test_two_runs_on_one_folder_take_turns_and_neither_fails(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    command = [sys.executable, "-m", "nscale_data", "figures", "--out", str(tmp_path / "figures"), "--notebooks",
+               str(tmp_path / "notebooks")]
+    first = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    time.sleep(0.5)
+    second = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    first_out, _ = first.communicate(timeout=300)
+    assert first.returncode == 0 and second.returncode == 0, first_out + second.stdout + second.stderr
+    assert "built" in first_out
+    assert not list((tmp_path / "figures").glob(".*.tmp"))  # no temporary left, none taken from the other run
+
+
+def test_a_build_folder_that_cannot_be_written_is_one_line_not_a_traceback(tmp_path):
+    write_notebook(tmp_path, "a.ipynb", "1 + 1")
+    (tmp_path / "build").write_text("a file where the build folder should be")  # fails for root too, unlike a read-only folder
+    lines: list[str] = []
+    code = build_all(out=tmp_path / "figures", notebooks=tmp_path / "notebooks", report=lines.append, figures=(),
+                     state_file=tmp_path / "build" / "state.json")
+    assert code == 0  # the notebook was built; only the record of it is lost
+    assert any(line.startswith(f"cannot write the build state {tmp_path / 'build' / 'state.json'}") for line in lines), lines
