@@ -36,7 +36,10 @@ screenshots: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
+# The report's notebooks and charts are first brought up to date with the data (a no-op when they are),
+# so a notebook run or saved outside `nscale-data figures` is rebuilt, not published as it is.
 report: $(STAMP)
+	$(BIN)/nscale-data figures
 	$(BIN)/nscale-data report
 
 bench: $(STAMP)

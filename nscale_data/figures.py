@@ -354,12 +354,24 @@ class atomic_write:
         return self.handle
 
     def __exit__(self, kind, value, traceback) -> None:
-        self.handle.close()
-        if kind is None:
-            os.chmod(self.temporary, 0o644)
-            os.replace(self.temporary, self.path)
-        else:
-            os.unlink(self.temporary)
+        try:
+            self.handle.close()  # flushes: on a full disk this is where writing fails
+            if kind is None:
+                os.chmod(self.temporary, 0o644)
+                os.replace(self.temporary, self.path)
+                return
+        except BaseException:
+            _remove(self.temporary)
+            raise
+        _remove(self.temporary)
+
+
+def _remove(path: str) -> None:
+    """Delete a temporary file of ours, if it is still there."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 class _Kernels:

@@ -26,6 +26,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -111,21 +112,55 @@ def build_report(
     targets = [out / MARKER, *(out / name for name in pages), out / "figures", out / "data", *(out / name for name in files)]
     _check_out(out, targets, force)
     try:
-        out.mkdir(exist_ok=True)
-        remove_stale_temporaries(targets)
-        with atomic_write(out / MARKER, "w") as handle:
-            handle.write("Written by nscale-data report, which may write over this directory again.\n")
-        for folder in ("figures", "data"):
-            (out / folder).mkdir(exist_ok=True)
-        for name, content in files.items():
-            with atomic_write(out / name) as handle:
-                handle.write(content)
-        for name, content in pages.items():
-            with atomic_write(out / name, "w") as handle:
-                handle.write(content)
+        if out.exists() and not (out / MARKER).is_file():
+            # An existing folder of other files (allowed with --force) or an empty one: written in place, its files kept.
+            remove_stale_temporaries(targets)
+            _write_site(out, pages, files)
+        else:
+            _replace_site(out, pages, files)
     except OSError as exc:
         raise ReportError(f"cannot write report to {out}: {exc.strerror or exc}") from None
     return [out / name for name in pages]
+
+
+def _write_site(folder: Path, pages: dict[str, str], files: dict[str, bytes]) -> None:
+    """Every file of the site into ``folder``, each written whole or not at all; the marker lists them."""
+    folder.mkdir(exist_ok=True)
+    for sub in ("figures", "data"):
+        (folder / sub).mkdir(exist_ok=True)
+    for name, content in files.items():
+        with atomic_write(folder / name) as handle:
+            handle.write(content)
+    for name, content in pages.items():
+        with atomic_write(folder / name, "w") as handle:
+            handle.write(content)
+    with atomic_write(folder / MARKER, "w") as handle:
+        handle.write("Written by nscale-data report, which may write over this directory again. Its files:\n")
+        handle.write("".join(f"{name}\n" for name in sorted([*pages, *files])))
+
+
+def _replace_site(out: Path, pages: dict[str, str], files: dict[str, bytes]) -> None:
+    """Build the site in a new folder beside ``out`` and swap it in whole, so a failure leaves the previous site as it was.
+
+    The previous site (a folder this command wrote, with its marker) is removed once the new one is in place, so a
+    page the report no longer makes (a removed notebook's) does not linger.
+    """
+    staging, previous = out.parent / f".{out.name}.new", out.parent / f".{out.name}.old"
+    for leftover in (staging, previous):  # left by a killed run: ours, by their names
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover)
+    staging.mkdir()
+    try:
+        _write_site(staging, pages, files)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if out.exists():
+        os.rename(out, previous)
+        os.rename(staging, out)
+        shutil.rmtree(previous, ignore_errors=True)
+    else:
+        os.rename(staging, out)
 
 
 def _render(notebooks: Path, figures: Path, directory: Directory) -> tuple[dict[str, str], dict[str, bytes]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
+import json
 import os
 from contextlib import contextmanager
 from functools import lru_cache
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from nscale_data import rules
 from nscale_data.errors import DatasetError, Problem
-from nscale_data.files import MAX_CSV_BYTES, read_bytes
+from nscale_data.files import MAX_CSV_BYTES, MAX_JSON_BYTES, UnsafeFile, read_bytes
 from nscale_data.reading import Table, read_table
 from nscale_data.schema import PACKAGE_FILE, PACKAGED_DATA, Package, check_against, read_package
 
@@ -107,13 +108,31 @@ def validate(directory: Directory = None) -> list[Problem]:
 
 
 def _fingerprint(directory: Directory) -> tuple[Path, tuple]:
-    """The directory and the size and modification time of its files, so edits reload."""
+    """The directory and the size and modification time of its descriptor and the files it names, so edits reload.
+
+    Only the package's own files are looked at: a folder that also holds thousands of unrelated files costs
+    no more than one that does not.
+    """
     path = Path(os.path.realpath(directory)) if directory is not None else data_in_use()
+    descriptor = path / PACKAGE_FILE
     try:
-        stamp = tuple(sorted((f.name, *_stat(f)) for f in path.iterdir()))
+        names = (PACKAGE_FILE, *_named_files(descriptor, _stat(descriptor)))
+        stamp = tuple(sorted((name, *_stat(path / name)) for name in names if os.path.lexists(path / name)))
     except OSError:
         stamp = ()
     return path, stamp
+
+
+@lru_cache(maxsize=16)
+def _named_files(descriptor: Path, _stamp: tuple) -> tuple[str, ...]:
+    """The CSV files a descriptor names (read once per version of it); none if it cannot be read as a descriptor."""
+    try:  # through the guarded reader: a descriptor that is a pipe or a link out of the folder is never opened
+        raw = read_bytes(descriptor.parent, descriptor.name, MAX_JSON_BYTES)
+        resources = json.loads(raw.decode("utf-8")).get("resources", [])
+    except (OSError, UnsafeFile, ValueError, AttributeError, RecursionError):
+        return ()
+    paths = [r.get("path") for r in resources if isinstance(r, dict)] if isinstance(resources, list) else []
+    return tuple(sorted({p for p in paths if isinstance(p, str) and "/" not in p and p not in (".", "..")}))
 
 
 def _stat(path: Path) -> tuple[int, int, int]:

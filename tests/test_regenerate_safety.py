@@ -169,3 +169,43 @@ def test_a_build_folder_that_cannot_be_written_is_one_line_not_a_traceback(tmp_p
                      state_file=tmp_path / "build" / "state.json")
     assert code == 0  # the notebook was built; only the record of it is lost
     assert any(line.startswith(f"cannot write the build state {tmp_path / 'build' / 'state.json'}") for line in lines), lines
+
+
+def test_a_write_that_fails_on_close_leaves_no_temporary(tmp_path, monkeypatch):
+    import errno
+
+    from nscale_data import figures
+
+    real = os.fdopen
+
+    class Full:  # a disk that fills up: the flush on close fails
+        def __init__(self, fd, *args, **kwargs):
+            self.inner = real(fd, *args, **kwargs)
+
+        def write(self, data):
+            return self.inner.write(data)
+
+        def close(self):
+            self.inner.close()
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(figures.os, "fdopen", Full)
+    with pytest.raises(OSError, match="No space left"):
+        with figures.atomic_write(tmp_path / "out.csv", "w") as handle:
+            handle.write("a,b\n")
+    assert list(tmp_path.iterdir()) == []  # neither the output nor a zero-byte temporary
+
+
+def test_a_data_folder_full_of_other_files_is_fingerprinted_by_its_own_files_only(tmp_path):
+    import shutil
+
+    from nscale_data.schema import PACKAGED_DATA
+    from nscale_data.validation import _fingerprint
+
+    shutil.copytree(PACKAGED_DATA, tmp_path / "data")
+    before = _fingerprint(tmp_path / "data")[1]
+    for n in range(50):
+        (tmp_path / "data" / f"unrelated-{n}.txt").write_text("x")
+    assert _fingerprint(tmp_path / "data")[1] == before
+    (tmp_path / "data" / "claims.csv").write_text((tmp_path / "data" / "claims.csv").read_text() + "\n")
+    assert _fingerprint(tmp_path / "data")[1] != before  # an edit to a table still reloads

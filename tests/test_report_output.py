@@ -122,3 +122,35 @@ def test_a_read_only_parent_is_reported_in_one_line(inputs, capsys, monkeypatch)
     assert (code, out) == (1, "")
     assert err == "nscale-data: cannot write report to read-only/site: Permission denied\n"
     assert list(parent.iterdir()) == []
+
+
+def test_a_page_the_report_no_longer_makes_does_not_stay(inputs):
+    shutil.copy(inputs / "notebooks" / "tiny.ipynb", inputs / "notebooks" / "second.ipynb")
+    _report("site")
+    assert (inputs / "site" / "second.html").is_file()
+    (inputs / "notebooks" / "second.ipynb").unlink()
+    _report("site")
+    assert not (inputs / "site" / "second.html").exists() and (inputs / "site" / "tiny.html").is_file()
+    assert "second.html" not in (inputs / "site" / MARKER).read_text()  # the marker lists the files the report made
+
+
+def test_a_failure_part_way_leaves_the_previous_site_whole(inputs, monkeypatch):
+    from nscale_data import report
+
+    _report("site")
+    before = _files(inputs / "site")
+    (inputs / "figures" / "capital-and-gpus.png").write_bytes(b"a new png")
+    written = []
+    real = report.atomic_write
+
+    def failing(path, mode="wb"):
+        written.append(path)
+        if len(written) > 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, mode)
+
+    monkeypatch.setattr(report, "atomic_write", failing)
+    with pytest.raises(ReportError, match="No space left on device"):
+        _report("site")
+    assert _files(inputs / "site") == before  # the old site, every file as it was
+    assert sorted(p.name for p in inputs.iterdir() if p.name.startswith(".site")) == []  # no half-built folder left
