@@ -66,6 +66,7 @@ th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; vert
 th { background: #f2f2f2; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td:target, tr:target td { background: #fff3c4; }
+a.term { color: inherit; text-decoration: underline dotted; }
 pre { background: #f7f7f7; padding: 0.6rem; overflow-x: auto; font-size: 0.85rem; white-space: pre-wrap; }
 .figures { display: grid; gap: 0.4rem 1rem; grid-template-columns: minmax(0, 1fr); }
 .key { font-size: 1.05rem; }
@@ -181,6 +182,8 @@ def _render(notebooks: Path, figures: Path, directory: Directory) -> tuple[dict[
     menu = [(page, title) for _, page, title, _ in chapters]
 
     def page(name: str, title: str, body: str, heading: bool = True) -> str:
+        if name != "data.html":  # the glossary's own page defines the terms
+            body = link_terms(body)
         return _page(title, body, footer, heading, current=name, chapters=menu)
 
     pages: dict[str, str] = {"index.html": page("index.html", TITLE, index_html(analysis.summary(directory=directory), chapters, charts, descriptions))}
@@ -381,6 +384,37 @@ def sanitise(fragment: str) -> str:
 
     return nh3.clean(fragment, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https"},
                      link_rel=None, strip_comments=True)
+
+
+def link_terms(body: str) -> str:
+    """Link the first use of each glossary term on a page (in running text, outside links and headings) to its definition.
+
+    Examples:
+        >>> link_terms("<p>The SAFE was folded in; a SAFE again.</p>")
+        '<p>The <a class="term" href="data.html#glossary-safe">SAFE</a> was folded in; a SAFE again.</p>'
+    """
+    pending = {term: re.compile(rf"\b({re.escape(term)})\b", re.I) for term in GLOSSARY}
+    parts = re.split(r"(<[^>]+>)", body)
+    shut = 0  # inside a link, a heading, a caption, a script or a style: no link there
+    for at, part in enumerate(parts):
+        if part.startswith("<"):
+            tag = re.match(r"</?\s*([a-zA-Z0-9]+)", part)
+            if tag and tag.group(1).lower() in ("a", "h1", "h2", "h3", "h4", "caption", "script", "style", "th", "code", "pre"):
+                shut += -1 if part.startswith("</") else (0 if part.endswith("/>") else 1)
+            continue
+        if shut > 0 or not part.strip():
+            continue
+        found = sorted((m.start(), m.end(), term) for term, pattern in pending.items() if (m := pattern.search(part)))
+        chosen, end = [], 0
+        for start, stop, term in found:  # the first use of each term, none overlapping another
+            if start >= end:
+                chosen.append((start, stop, term))
+                end = stop
+        for start, stop, term in reversed(chosen):
+            part = f'{part[:start]}<a class="term" href="data.html#glossary-{_slug(term)}">{part[start:stop]}</a>{part[stop:]}'
+            del pending[term]
+        parts[at] = part
+    return "".join(parts)
 
 
 def _chart_figure(name: str, description: str, caption: str | None = None) -> str:

@@ -174,3 +174,14 @@ def test_every_page_names_the_site_and_marks_itself_in_a_navigation_that_lists_t
         assert re.search(rf'<a href="{re.escape(page.name)}" aria-current="page">', text), page.name
         for chapter in chapters:
             assert f'href="{chapter}"' in text, (page.name, chapter)
+
+
+def test_terms_of_art_link_at_first_use_to_their_definitions(site):
+    data = _read(site, "data.html")
+    linked = set()
+    for page in site.glob("*.html"):
+        targets = re.findall(r'<a class="term" href="data.html#(glossary-[a-z0-9-]+)">', _read(site, page.name))
+        assert len(targets) == len(set(targets)), f"{page.name} links a term more than once"
+        linked |= set(targets)
+    assert linked and all(f'id="{target}"' in data for target in linked)
+    assert 'href="data.html#glossary-letter-of-intent"' in _read(site, "index.html")  # explained where it first appears
