@@ -252,21 +252,10 @@ def _when(date: str | None, precision: str | None) -> str:
 
 
 def _money(value, qualifier: str | None = None) -> str:
-    """US dollars as a reader writes them: '$3.29bn', '$155m', '≥ $16.46bn', or 'no figure' (never $0 for no figure).
+    """US dollars as a reader writes them (see ``tables.money``): '$3.29bn', '≥ $16.46bn', 'no figure'."""
+    from nscale_data.tables import money
 
-    Examples:
-        >>> _money(3_285_000_000), _money(155_000_000), _money(16_455_268_000, "at_least"), _money(None), _money(0)
-        ('$3.29bn', '$155m', '≥ $16.46bn', 'no figure', '$0')
-    """
-    if value is None:
-        return "no figure"
-    from decimal import ROUND_HALF_UP, Decimal
-
-    floor = "≥ " if qualifier == "at_least" else ""
-    for scale, places, unit in ((10**9, "0.01", "bn"), (10**6, "1", "m")):
-        if abs(value) >= scale:  # rounded half up on the exact integer, so $5,475m is $5.48bn, not $5.47bn
-            return f"{floor}${(Decimal(int(value)) / scale).quantize(Decimal(places), ROUND_HALF_UP):,}{unit}"
-    return f"{floor}${value:,.0f}"
+    return money(value, qualifier)
 
 
 def _figure(value) -> str:

@@ -442,16 +442,17 @@ def index_html(totals: dict, chapters: list[tuple], charts: list[str], descripti
         href = f"figures.html#region-{_slug(region)}"
         cells = [v[level] for level in analysis.LEVELS] + [v["power_mw"][level] for level in analysis.LEVELS]
         rows.append(f"<tr><td>{_e(region)}</td>" + "".join(
-            f'<td><a href="{href}">{_e(tables.count(c))}</a></td>' if c is not None else "<td></td>" for c in cells) + "</tr>")
+            f'<td class="num"><a href="{href}">{_e(tables.count(c))}</a></td>' if c is not None else '<td class="num muted">no figure</td>'
+            for c in cells) + "</tr>")
     gallery = "".join(_chart_figure(name, descriptions[name]) for name in charts)
     chapter_links = "".join(f'<li><a href="{_e(page)}">{_e(title)}</a></li>' for _, page, title, _ in chapters)  # titles carry their numbers
     return (
         f'<p class="muted">Data reviewed on {_e(reviewed)}; the latest source found was published on {_e(latest)}. '
         "The months between are unknown, not empty. Every number below links to the rows and the words of the sources behind it.</p>"
-        f'<p class="key">Equity raised: <a href="figures.html#capital"><strong>${equity / 1e9:,.3f} billion</strong></a> '
-        f'(each round counted once); committed debt: <a href="figures.html#capital"><strong>${debt / 1e9:,.3f} billion</strong></a> '
-        f"(uncommitted accordions not counted); together ${(equity + debt) / 1e9:,.3f} billion.</p>"
-        f'<div class="table-wrap"><table><caption>Planned capacity by region. Empty: no source states a figure (never zero).</caption>'
+        f'<p class="key">Equity raised: <a href="figures.html#capital"><strong>{_e(tables.money(equity))}</strong></a> '
+        f'(each round counted once); committed debt: <a href="figures.html#capital"><strong>{_e(tables.money(debt))}</strong></a> '
+        f"(uncommitted accordions not counted); together {_e(tables.money(equity + debt))}.</p>"
+        f'<div class="table-wrap"><table><caption>Planned capacity by region. No figure: no source states one (never zero).</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
         '<p class="muted"><strong>Stated</strong>: figures the sources state as a number (exact, about, at least). '
         "<strong>With targets</strong>: adds stated plans, goals and letters of intent (a letter of intent is never counted as stated). "

@@ -14,6 +14,8 @@ Examples:
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import html
 from dataclasses import dataclass
 
@@ -55,6 +57,22 @@ class Table:
 
     def __repr__(self) -> str:
         return self.frame.to_string(index=False) if len(self.frame) else "(no rows)"
+
+
+def money(value, qualifier: str | None = None) -> str:
+    """US dollars as a reader writes them: '$3.29bn', '$155m', '≥ $16.46bn', or 'no figure' (never $0 for no figure).
+
+    Examples:
+        >>> money(3_285_000_000), money(155_000_000), money(16_455_268_000, "at_least"), money(None), money(0)
+        ('$3.29bn', '$155m', '≥ $16.46bn', 'no figure', '$0')
+    """
+    if value is None:
+        return "no figure"
+    floor = "≥ " if qualifier == "at_least" else ""
+    for scale, places, unit in ((10**9, "0.01", "bn"), (10**6, "1", "m")):
+        if abs(value) >= scale:  # rounded half up on the exact integer, so $5,475m is $5.48bn, not $5.47bn
+            return f"{floor}${(Decimal(int(value)) / scale).quantize(Decimal(places), ROUND_HALF_UP):,}{unit}"
+    return f"{floor}${value:,.0f}"
 
 
 def count(value, qualifier: str | None = None) -> str:

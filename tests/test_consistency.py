@@ -84,7 +84,7 @@ def test_the_reports_index_shows_the_librarys_totals(totals, report_site):
     index = (report_site / "index.html").read_text(encoding="utf-8")
     rows = _rows(index[index.index("<table"):index.index("</table>")])
     for region in totals["gpus_by_region"]:
-        assert rows[region] == _expected(totals, region), region
+        assert rows[region] == [cell or "no figure" for cell in _expected(totals, region)], region  # written, never blank
 
 
 def test_the_readmes_numbers_are_the_librarys():
