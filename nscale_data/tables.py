@@ -14,10 +14,9 @@ Examples:
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
 import html
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
