@@ -136,12 +136,7 @@ def capital_and_gpus(dates: tuple[AsOf, ...] | None = None) -> Figure:
 
     ``dates`` defaults to the article's date and the data's review date.
     """
-    dates = _dates(dates)
-    equity = [capital_raised(d) for d in dates]
-    debt = [debt_raised(d) for d in dates]
-    gpus = [gpus_by_region(d) for d in dates]
-    power = [mw_by_region(d) for d in dates]
-    compute = [compute_by_region(d) for d in dates]
+    dates, equity, debt, gpus, power, compute = _headline_numbers(dates)
     fig, (money, gpu_ax, mw_ax) = _figure(13, 7.4, ncols=3, width_ratios=[0.8, 1.45, 1.25])
 
     for i, (own, lent) in enumerate(zip(equity, debt)):
@@ -201,12 +196,98 @@ def capital_and_gpus(dates: tuple[AsOf, ...] | None = None) -> Figure:
             "from chips.csv); GPUs whose chip is unnamed or has no sourced rate are left out of it. "
             "Uncommitted accordions are not money and are not drawn.", _source_ids(dates[-1]))
     _fit_labels(fig, gpu_ax, mw_ax)
+    fig.data = _headline_data(dates, equity, debt, gpus, power)
+    return fig
+
+
+def _headline_numbers(dates: tuple[AsOf, ...] | None) -> tuple[list, list, list, list, list, list]:
+    """The headline chart's numbers at each date: the dates, equity, debt, GPUs, MW and H100e by region."""
+    dates = _dates(dates)
+    return (dates, [capital_raised(d) for d in dates], [debt_raised(d) for d in dates], [gpus_by_region(d) for d in dates],
+            [mw_by_region(d) for d in dates], [compute_by_region(d) for d in dates])
+
+
+def _headline_data(dates, equity, debt, gpus, power) -> pd.DataFrame:
+    """The numbers the headline chart draws, one row per value (both of its layouts draw the same)."""
     rows = []
     for d, own, lent, by_gpus, by_mw in zip(dates, equity, debt, gpus, power):
         rows += [(d, "equity", "", "", own, "USD"), (d, "committed debt", "", "", lent, "USD")]
-        rows += [(d, "GPUs", region, level, by_gpus.at[region, level], "GPUs") for region in every for level in LEVELS]
-        rows += [(d, "power", region, level, by_mw.at[region, level], "MW") for region in every for level in LEVELS]
-    fig.data = _data(rows, ["as_of", "series", "region", "level", "value", "unit"])
+        rows += [(d, "GPUs", region, level, by_gpus.at[region, level], "GPUs") for region in by_gpus.index for level in LEVELS]
+        rows += [(d, "power", region, level, by_mw.at[region, level], "MW") for region in by_mw.index for level in LEVELS]
+    return _data(rows, ["as_of", "series", "region", "level", "value", "unit"])
+
+
+NARROW_TEXT = 12  # points: drawn 6.4 inches wide and shown 358 px wide on a 390 px phone, this is 9.3 px (9 is the least)
+
+
+@_styled
+def capital_and_gpus_narrow(dates: tuple[AsOf, ...] | None = None) -> Figure:
+    """The headline chart drawn for a phone held upright: panels stacked, each bar labelled above it, no text under 12 pt.
+
+    The same numbers as ``capital_and_gpus`` (its ``data`` is the same table); the report serves it to narrow screens.
+    """
+    dates, equity, debt, gpus, power, compute = _headline_numbers(dates)
+    every = list(gpus[-1].index)
+    empty = [r for r in every if all(t.loc[r].isna().all() for t in (*gpus, *power))]
+    regions = [r for r in every if r not in empty]
+    rows = len(regions) * len(dates)
+    fig = Chart(figsize=(6.4, 5.6 + 1.25 * rows), layout="constrained")
+    grid = fig.add_gridspec(3, 1, height_ratios=[1.5, 0.6 * rows + 0.5, 0.55 * rows])
+    money, gpu_ax, mw_ax = (fig.add_subplot(grid[i]) for i in range(3))
+    size = NARROW_TEXT
+    for i, (own, lent) in enumerate(zip(equity, debt)):
+        money.barh(i * 1.2, own / 1e9, height=0.45, **_style(CAPITAL["equity"]))
+        money.barh(i * 1.2, lent / 1e9, left=own / 1e9, height=0.45, **_style(CAPITAL["debt"]))
+        money.text(0, i * 1.2 - 0.3, f"{_view(dates[i], ' ')}: {_usd(own + lent)} ({_usd(own)} equity, {_usd(lent)} debt)",
+                   va="bottom", fontsize=size)
+    money.set_ylim(len(dates) * 1.2 - 0.7, -0.95)
+    money.set_yticks([])
+    money.set_title("Capital raised", loc="left", fontsize=size + 1)
+    money.set_xlabel("Billion US dollars", fontsize=size)
+    for ax, tables, unit, scale, title in ((gpu_ax, gpus, "GPUs", 1e3, "Planned GPUs, thousands"),
+                                           (mw_ax, power, "MW", 1.0, "Planned power, megawatts")):
+        y = 0
+        for region in regions:
+            for i, d in enumerate(dates):
+                row = tables[i].loc[region]
+                _ladder_bar(ax, y, row, scale, height=0.45)
+                label = f"{region}, {_view(d, ' ')}: {_ladder_label(row, unit)}"
+                if unit == "GPUs" and pd.notna(compute[i].loc[region, 'with_up_to']):
+                    label += f" = {_thousands(compute[i].loc[region, 'with_up_to'])} H100e"
+                ax.text(0, y - 0.3, label, va="bottom", fontsize=size, color="black" if pd.notna(row["with_up_to"]) else GREY)
+                y += 1.2
+            y += 0.25
+        if empty and unit == "GPUs":
+            ax.text(0, y - 0.3, f"No figure at any date: {', '.join(empty)}", va="bottom", fontsize=size, color=GREY)
+            y += 0.8
+        ax.set_ylim(y - 0.55, -0.95)
+        ax.set_yticks([])
+        ax.grid(axis="y", visible=False)
+        ax.set_title(title, loc="left", fontsize=size + 1)
+        ax.set_xlabel("GPUs, thousands" if unit == "GPUs" else "Power, megawatts", fontsize=size)
+    for ax in (money, gpu_ax, mw_ax):
+        ax.tick_params(labelsize=size)
+    last = gpus[-1]
+    fig.suptitle(textwrap.fill(f"Nscale has raised {_usd(equity[-1] + debt[-1])} against {_thousands(_total(last, 'stated'))} "
+                               f"stated GPUs ({_thousands(_total(last, 'with_up_to'))} with targets and 'up to')", 44),
+                 x=0.02, y=0.995, ha="left", va="top", fontsize=size + 2.5, fontweight="bold")
+    short = ["equity", "debt", "stated", "+ targets", "+ 'up to'"]
+    handles = [Patch(facecolor=e["facecolor"], edgecolor=e["edgecolor"], hatch=e.get("hatch"), label=label)
+               for e, label in zip((*CAPITAL.values(), *LADDER.values()), short)]
+    latest = latest_source_date(dates[-1])
+    kinds = load_sources().loc[sorted(set(_source_ids(dates[-1]))), "kind"]
+    lines = textwrap.wrap(f"Data as of {_day(dates[-1])} (reviewed {_day(None)}; latest source "
+                          f"{_day(latest) if latest is not None else 'none'}). Dark: stated; light: targets and letters of "
+                          "intent; hatched: 'up to'. No figure is never zero. "
+                          f"Sources: {len(kinds)} documents, listed with their words on the report's sources page.", 62)
+    fig.text(0.02, 0.005, "\n".join(lines), fontsize=size, color="#333333", ha="left", va="bottom")
+    bottom = (len(lines) * size * 1.25 + 8) / (fig.get_figheight() * 72)
+    fig.legend(handles=handles, loc="lower left", ncols=3, fontsize=size, borderaxespad=0, bbox_to_anchor=(0.02, bottom),
+               frameon=False, columnspacing=1.0, handlelength=1.5)
+    title_height = 3 * (size + 2.5) * 1.3 / (fig.get_figheight() * 72)  # the two lines of the title, with room
+    lowest = bottom + 2 * size * 1.7 / (fig.get_figheight() * 72)  # the footer and the legend's two rows
+    fig.get_layout_engine().set(rect=(0, lowest, 1, 1 - lowest - title_height))  # (left, bottom, width, height)
+    fig.data = _headline_data(dates, equity, debt, gpus, power)
     return fig
 
 
@@ -242,14 +323,14 @@ def _fit_labels(fig: Figure, *axes) -> None:
             return
 
 
-def _ladder_bar(ax, y: float, row: pd.Series, scale: float) -> None:
+def _ladder_bar(ax, y: float, row: pd.Series, scale: float, height: float = 0.8) -> None:
     """One bar in three cumulative segments: stated, then targets, then 'up to'."""
     start = 0.0
     for level in LEVELS:
         value = row[level]
         if pd.isna(value) or value / scale <= start:
             continue
-        ax.barh(y, value / scale - start, left=start, height=0.8, **_style(LADDER[level]))
+        ax.barh(y, value / scale - start, left=start, height=height, **_style(LADDER[level]))
         start = value / scale
 
 

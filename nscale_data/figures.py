@@ -54,6 +54,7 @@ class Target:
     name: str
     chart: str | None = None  # name of the function in nscale_data.charts
     notebook: str | None = None  # the notebook that draws this chart with its default arguments, and leaves it so
+    narrow_of: str | None = None  # the chart this one redraws for a phone (the report serves it to narrow screens)
 
     @property
     def is_notebook(self) -> bool:
@@ -66,6 +67,7 @@ FIGURES = (
     Target("article-vs-sources", "article_vs_sources", "04-article-vs-sources.ipynb"),
     Target("capex-vs-capital", "capex_vs_capital", "05-capital-against-cost.ipynb"),
     Target("peers", "peers_chart", "06-peers.ipynb"),
+    Target("capital-and-gpus-narrow", "capital_and_gpus_narrow", narrow_of="capital-and-gpus"),
 )
 
 

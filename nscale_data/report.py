@@ -348,7 +348,8 @@ def notebook_html(path: Path, descriptions: dict[str, str], text: str | None = N
     import nbformat
 
     body, _ = exporter.from_notebook_node(nbformat.reads(text, as_version=4))
-    by_description = {description: name for name, description in descriptions.items()}
+    phone = {t.name for t in FIGURES if t.narrow_of}
+    by_description = {description: name for name, description in descriptions.items() if name not in phone}
 
     def chart(match: re.Match) -> str:
         alt = re.search(r'\balt="([^"]*)"', match.group("attributes"))
@@ -418,9 +419,14 @@ def link_terms(body: str) -> str:
 
 
 def _chart_figure(name: str, description: str, caption: str | None = None) -> str:
-    """A chart as an SVG that opens full size on tap, with its data and image files beside it."""
-    return (f'<figure><a href="figures/{_e(name)}.svg"><img src="figures/{_e(name)}.svg" alt="{_e(description)}" '
-            f'width="1300" height="740"></a><figcaption>{_e(caption or description.removeprefix("Chart: "))} '
+    """A chart as an SVG that opens full size on tap, with its data and image files beside it.
+
+    Where the chart is also drawn for a phone (a target ``narrow_of`` it), narrow screens are served that drawing.
+    """
+    narrow = next((t.name for t in FIGURES if t.narrow_of == name), None)
+    source = f'<source media="(max-width: 600px)" srcset="figures/{_e(narrow)}.svg">' if narrow else ""
+    return (f'<figure><a href="figures/{_e(name)}.svg"><picture>{source}<img src="figures/{_e(name)}.svg" alt="{_e(description)}" '
+            f'width="1300" height="740"></picture></a><figcaption>{_e(caption or description.removeprefix("Chart: "))} '
             f'<span class="downloads">Download: <a href="figures/{_e(name)}.csv">data (CSV)</a> · '
             f'<a href="figures/{_e(name)}.svg">SVG</a> · <a href="figures/{_e(name)}.png">PNG</a></span></figcaption></figure>')
 
@@ -444,7 +450,8 @@ def index_html(totals: dict, chapters: list[tuple], charts: list[str], descripti
         rows.append(f"<tr><td>{_e(region)}</td>" + "".join(
             f'<td class="num"><a href="{href}">{_e(tables.count(c))}</a></td>' if c is not None else '<td class="num muted">no figure</td>'
             for c in cells) + "</tr>")
-    gallery = "".join(_chart_figure(name, descriptions[name]) for name in charts)
+    phone = {t.name for t in FIGURES if t.narrow_of}
+    gallery = "".join(_chart_figure(name, descriptions[name]) for name in charts if name not in phone)
     chapter_links = "".join(f'<li><a href="{_e(page)}">{_e(title)}</a></li>' for _, page, title, _ in chapters)  # titles carry their numbers
     return (
         f'<p class="muted">Data reviewed on {_e(reviewed)}; the latest source found was published on {_e(latest)}. '

@@ -63,7 +63,7 @@ def _drawn_texts(fig) -> list[Text]:
 def test_every_chart_has_finding_units_dates_and_sources(built, drawn, name):
     fig = built[name]
     assert fig.get_suptitle(), "a title that states the finding"
-    text = "\n".join(t.get_text() for t in drawn(name))
+    text = " ".join(" ".join(t.get_text() for t in drawn(name)).split())  # a wrapped footer reads as one line
     reviewed = f"{dataset_as_of().day} {dataset_as_of():%b %Y}"
     day = "3 Oct 2025" if name == "article-vs-sources" else reviewed
     latest = "3 Oct 2025" if name == "article-vs-sources" else "12 May 2026"

@@ -41,10 +41,13 @@ def test_report_has_every_page_chart_and_data_file(site):
     assert f"Data reviewed on {_day(dataset_as_of())}; the latest source found was published on 12 May 2026" in index
     for name in chapters + PAGES[1:]:
         assert f'href="{name}"' in index
-    for target in FIGURES:  # every chart on the index, with its data, SVG and PNG beside it
+    for target in FIGURES:  # every chart on the index, with its data, SVG and PNG beside it; a phone's drawing in its place
         for suffix in (".svg", ".png", ".csv"):
             assert (site / "figures" / f"{target.name}{suffix}").is_file()
-            assert f'href="figures/{target.name}{suffix}"' in index
+            if target.narrow_of:
+                assert f'<source media="(max-width: 600px)" srcset="figures/{target.name}.svg">' in index
+            else:
+                assert f'href="figures/{target.name}{suffix}"' in index
     assert sorted(p.name for p in (site / "data").iterdir()) == sorted(
         p.name for p in PACKAGED_DATA.iterdir() if p.suffix in (".csv", ".json"))
     assert f"Nscale capital and GPU dataset (nscale-data), reviewed {_day(dataset_as_of())}" in _read(site, "data.html")

@@ -8,6 +8,7 @@ also writes a screenshot of every page at both widths to build/report-screenshot
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -167,3 +168,33 @@ def test_any_number_on_the_index_reaches_its_evidence_and_source_in_two_clicks(s
         region_without_rows = found["evidence"]["quotes"] == 0 and "region-" in href
         if not region_without_rows:  # second click: the source's own page
             assert found["evidence"]["quotes"] > 0 and found["evidence"]["sources"] > 0, href
+
+
+CHART_TEXT = """JSON.stringify([...document.querySelectorAll('figure img')].map(i => ({src: i.currentSrc, width: i.clientWidth})))"""
+
+
+def _smallest_text(svg: Path) -> float:
+    """The smallest font size in an SVG, in its own units, and the width of its view box."""
+    text = svg.read_text(encoding="utf-8")
+    sizes = [float(s) for s in re.findall(r"font(?:-size)?:\s*(?:[a-z]+\s+)*([0-9.]+)px", text)]
+    width = float(re.search(r'viewBox="0 0 ([0-9.]+) ', text).group(1))
+    return min(sizes) / width
+
+
+def test_on_a_phone_the_headline_chart_is_drawn_for_it_and_its_text_can_be_read(site, browser):
+    """At 390 px the index serves the narrow drawing of each chart that has one, and no text of it renders under 9 px."""
+    from nscale_data.figures import FIGURES
+
+    browser.resize(WIDTHS["phone"])
+    browser.visit((site[0].parent / "index.html").resolve().as_uri())
+    shown = json.loads(browser.call("Runtime.evaluate", expression=CHART_TEXT, returnByValue=True)["result"]["value"])
+    narrow = {t.narrow_of: t.name for t in FIGURES if t.narrow_of}
+    checked = 0
+    for image in shown:
+        name = Path(unquote(urlsplit(image["src"]).path)).stem
+        if name in narrow.values():
+            smallest = _smallest_text(site[0].parent / "figures" / f"{name}.svg") * image["width"]
+            assert smallest >= 9, f"{name}: text as small as {smallest:.1f} px on a {WIDTHS['phone']} px screen"
+            checked += 1
+        assert name not in narrow, f"{name} has a phone drawing that the phone was not served"
+    assert checked == len(narrow)
