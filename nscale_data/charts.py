@@ -268,27 +268,33 @@ def capital_and_gpus_narrow(dates: tuple[AsOf, ...] | None = None) -> Figure:
     for ax in (money, gpu_ax, mw_ax):
         ax.tick_params(labelsize=size)
     last = gpus[-1]
-    fig.suptitle(textwrap.fill(f"Nscale has raised {_usd(equity[-1] + debt[-1])} against {_thousands(_total(last, 'stated'))} "
-                               f"stated GPUs ({_thousands(_total(last, 'with_up_to'))} with targets and 'up to')", 44),
-                 x=0.02, y=0.995, ha="left", va="top", fontsize=size + 2.5, fontweight="bold")
+    _narrow_frame(fig, f"Nscale has raised {_usd(equity[-1] + debt[-1])} against {_thousands(_total(last, 'stated'))} "
+                       f"stated GPUs ({_thousands(_total(last, 'with_up_to'))} with targets and 'up to')",
+                  dates[-1], "Dark: stated; light: targets and letters of intent; hatched: 'up to'. No figure is never zero.",
+                  len(set(_source_ids(dates[-1]))))
+    fig.data = _headline_data(dates, equity, debt, gpus, power)
+    return fig
+
+
+def _narrow_frame(fig: Figure, title: str, as_of: AsOf, note: str, sources: int) -> None:
+    """A phone drawing's title (wrapped), legend (three columns) and footer (dates, note, source count), laid out around its panels."""
+    size = NARROW_TEXT
+    title = textwrap.fill(title, 44)
+    fig.suptitle(title, x=0.02, y=0.995, ha="left", va="top", fontsize=size + 2.5, fontweight="bold")
     short = ["equity", "debt", "stated", "+ targets", "+ 'up to'"]
     handles = [Patch(facecolor=e["facecolor"], edgecolor=e["edgecolor"], hatch=e.get("hatch"), label=label)
                for e, label in zip((*CAPITAL.values(), *LADDER.values()), short)]
-    latest = latest_source_date(dates[-1])
-    kinds = load_sources().loc[sorted(set(_source_ids(dates[-1]))), "kind"]
-    lines = textwrap.wrap(f"Data as of {_day(dates[-1])} (reviewed {_day(None)}; latest source "
-                          f"{_day(latest) if latest is not None else 'none'}). Dark: stated; light: targets and letters of "
-                          "intent; hatched: 'up to'. No figure is never zero. "
-                          f"Sources: {len(kinds)} documents, listed with their words on the report's sources page.", 62)
+    latest = latest_source_date(as_of)
+    lines = textwrap.wrap(f"Data as of {_day(as_of)} (reviewed {_day(None)}; latest source {_day(latest) if latest is not None else 'none'}). "
+                          f"{note} Sources: {sources} documents, listed with their words on the report's sources page.", 62)
     fig.text(0.02, 0.005, "\n".join(lines), fontsize=size, color="#333333", ha="left", va="bottom")
-    bottom = (len(lines) * size * 1.25 + 8) / (fig.get_figheight() * 72)
+    points = fig.get_figheight() * 72
+    bottom = (len(lines) * size * 1.25 + 8) / points
     fig.legend(handles=handles, loc="lower left", ncols=3, fontsize=size, borderaxespad=0, bbox_to_anchor=(0.02, bottom),
                frameon=False, columnspacing=1.0, handlelength=1.5)
-    title_height = 3 * (size + 2.5) * 1.3 / (fig.get_figheight() * 72)  # the two lines of the title, with room
-    lowest = bottom + 2 * size * 1.7 / (fig.get_figheight() * 72)  # the footer and the legend's two rows
+    lowest = bottom + 2 * size * 1.7 / points  # the footer and the legend's two rows
+    title_height = (title.count("\n") + 2) * (size + 2.5) * 1.3 / points  # the title's lines, with room
     fig.get_layout_engine().set(rect=(0, lowest, 1, 1 - lowest - title_height))  # (left, bottom, width, height)
-    fig.data = _headline_data(dates, equity, debt, gpus, power)
-    return fig
 
 
 def _h100e_words(h100e: pd.Series) -> str:
@@ -701,6 +707,57 @@ def peers_chart(as_of: AsOf = None, then: AsOf = ARTICLE_DATE) -> Figure:
             "counts from its source's publication. " + LADDER_NOTE)
     _footer(fig, as_of, note, [*_source_ids(as_of), *(s for ids in table["source_ids"] for s in ids)])
     _fit_labels(fig, money, gpu_ax, mw_ax)
+    fig.data = _data(rows, ["as_of", "company_id", "series", "level", "value", "unit", "basis"])
+    return fig
+
+
+@_styled
+def peers_chart_narrow(as_of: AsOf = None) -> Figure:
+    """The peers chart drawn for a phone: each company's latest view, panels stacked, every bar labelled above it.
+
+    The 3 October 2025 view stays in the wide chart; the text is never under ``NARROW_TEXT`` points.
+    """
+    from nscale_data.comparison import peers
+
+    table = peers(as_of)
+    size, step = NARROW_TEXT, 1.9
+    n = len(table)
+    fig = Chart(figsize=(6.4, 4.5 + 3.1 * n), layout="constrained")
+    grid = fig.add_gridspec(3, 1)
+    money, gpu_ax, mw_ax = (fig.add_subplot(grid[i]) for i in range(3))
+    for position, (company_id, row) in enumerate(table.iterrows()):
+        y = position * step
+        own = 0 if pd.isna(row["equity_usd"]) else float(row["equity_usd"])
+        lent = 0 if pd.isna(row["debt_usd"]) else float(row["debt_usd"])
+        money.barh(y, own / 1e9, height=0.4, **_style(CAPITAL["equity"]))
+        money.barh(y, lent / 1e9, left=own / 1e9, height=0.4, **_style(CAPITAL["debt"]))
+        money.text(0, y - 0.3, f"{row['name']}: {_capital_label(row)}", va="bottom", fontsize=size,
+                   color="black" if own or lent else GREY)
+        for measure, ax, unit, scale in (("gpus", gpu_ax, "GPUs", 1e3), ("mw", mw_ax, "MW", 1.0)):
+            levels = pd.Series({level: row[f"{measure}_{level}"] for level in LEVELS})
+            _ladder_bar(ax, y, levels, scale, height=0.4)
+            basis = _basis_words(row, measure)
+            ax.text(0, y - 0.3, f"{row['name']}: {_ladder_label(levels, unit)}" + (f" ({basis})" if basis else ""),
+                    va="bottom", fontsize=size, color="black" if pd.notna(levels["with_up_to"]) else GREY)
+    for ax, title, label in ((money, "Capital raised", "Billion US dollars"), (gpu_ax, "GPUs", "GPUs, thousands"),
+                             (mw_ax, "Power", "Power, megawatts")):
+        ax.set_ylim(n * step - 1.2, -1.35)
+        ax.set_yticks([])
+        ax.grid(axis="y", visible=False)
+        ax.set_title(title, loc="left", fontsize=size + 1)
+        ax.set_xlabel(label, fontsize=size)
+        ax.tick_params(labelsize=size)
+    for text in (*money.texts, *gpu_ax.texts, *mw_ax.texts):  # a long label wraps rather than leaving the figure
+        text.set_text(textwrap.fill(text.get_text(), 58))
+    day_drawn = pd.Timestamp(as_of) if as_of is not None else dataset_as_of()
+    _narrow_frame(fig, _peers_finding(table, as_of), day_drawn,
+                  "Each company at its latest source; '≥': the sum of the items found, not a complete history. "
+                  "In brackets, what each figure counts.",
+                  len(set(_source_ids(as_of)) | {s for ids in table["source_ids"] for s in ids}))
+    rows = [(day_drawn, company_id, kind, "", row[f"{kind}_usd"], "USD", row[f"{kind}_basis"])
+            for company_id, row in table.iterrows() for kind in ("equity", "debt")]
+    rows += [(day_drawn, company_id, m, level, row[f"{m}_{level}"], u, row[f"{m}_basis_{level}"])
+             for company_id, row in table.iterrows() for m, u in (("gpus", "GPUs"), ("mw", "MW")) for level in LEVELS]
     fig.data = _data(rows, ["as_of", "company_id", "series", "level", "value", "unit", "basis"])
     return fig
 

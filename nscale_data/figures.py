@@ -68,6 +68,7 @@ FIGURES = (
     Target("capex-vs-capital", "capex_vs_capital", "05-capital-against-cost.ipynb"),
     Target("peers", "peers_chart", "06-peers.ipynb"),
     Target("capital-and-gpus-narrow", "capital_and_gpus_narrow", narrow_of="capital-and-gpus"),
+    Target("peers-narrow", "peers_chart_narrow", narrow_of="peers"),
 )
 
 

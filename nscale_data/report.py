@@ -355,12 +355,15 @@ def notebook_html(path: Path, descriptions: dict[str, str], text: str | None = N
         alt = re.search(r'\balt="([^"]*)"', match.group("attributes"))
         description = html.unescape(alt.group(1)) if alt else ""
         name = by_description.get(description)
-        return _chart_figure(name, description) if name else match.group(0)
+        return f'<div class="nscale-chart" id="chart-{_e(name)}"></div>' if name else match.group(0)
 
-    # A chart's inline PNG becomes its SVG, with its files (the attributes come in either order).
+    # A chart's inline PNG becomes its SVG, with its files (the attributes come in either order): marked here, the notebook's
+    # HTML sanitised, then the report's own figure put in the mark's place (the sanitiser keeps no <picture>).
     body = re.sub(r'<div class="jp-RenderedImage[^"]*">\s*<img (?P<attributes>[^>]*\bsrc="data:image/png;base64,[^"]*"[^>]*)>\s*</div>',
                   chart, body)
     body = sanitise(body)
+    body = re.sub(r'<div class="nscale-chart" id="chart-([a-z0-9-]+)"></div>',
+                  lambda m: _chart_figure(m.group(1), descriptions[m.group(1)]) if m.group(1) in descriptions else "", body)
     cells = json.loads(text).get("cells", [])
     heading = next((line for c in cells if c.get("cell_type") == "markdown"
                     for line in "".join(c.get("source", "")).splitlines() if line.startswith("# ")), f"# {path.stem}")
