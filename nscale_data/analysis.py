@@ -437,14 +437,14 @@ def reconcile(region: str, level: str = "stated", measure: str = "gpus", as_of: 
         else:
             adds, why = 0, counted
         rows.append({"deployment_id": row_id, "name": row["name"], "figure": row[figure], "qualifier": row[qualifier],
-                     "status": row["status"], "contributes": adds, "why": _named(why, totals["name"])})
+                     "status": row["status"], "contributes": adds, "why": named_reason(why, totals["name"])})
     dtype = "Float64" if measure == "mw" else "Int64"
     table = pd.DataFrame(rows, columns=["deployment_id", "name", "figure", "qualifier", "status", "contributes", "why"])
     table["contributes"] = pd.array([None if v is None or pd.isna(v) else v for v in table["contributes"]], dtype=dtype)
     return table.set_index("deployment_id")
 
 
-def _named(why: str, names: pd.Series) -> str:
+def named_reason(why: str, names: pd.Series) -> str:
     """A reason with the row id it ends with replaced by that row's name: 'part of uk-commitment' as 'part of UK AI ...'."""
     head, _, last = why.rpartition(" ")
     return f"{head} {names[last]}" if head and last in names.index else why

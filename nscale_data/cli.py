@@ -19,6 +19,7 @@ from nscale_data.errors import DatasetError, DateAfterReview
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
+    _suggest(parser, sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     try:
         return args.run(args)
@@ -34,6 +35,18 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _suggest(parser: argparse.ArgumentParser, argv: list[str]) -> None:
+    """A mistyped command is refused with the nearest one named ('did you mean summary?'), exit 2."""
+    commands = list(parser._subparsers._group_actions[0].choices)
+    first = next((a for a in argv if not a.startswith("-")), None)
+    if first is not None and first not in commands:
+        import difflib
+
+        near = difflib.get_close_matches(first, commands, n=1)
+        hint = f"; did you mean {near[0]!r}?" if near else f"; the commands are {', '.join(commands)}"
+        parser.error(f"no command {first[:40]!r}{hint}")
 
 
 def _parser() -> argparse.ArgumentParser:

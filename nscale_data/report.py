@@ -60,11 +60,16 @@ figcaption, .muted { color: #444; font-size: 0.92rem; }
 .downloads { font-size: 0.9rem; }
 .table-wrap { overflow-x: auto; max-width: 100%; margin: 1rem 0; }
 .text_cell_render table, .jp-RenderedMarkdown table { display: block; overflow-x: auto; max-width: 100%; }  /* a markdown table scrolls too */
-table { border-collapse: collapse; font-size: 0.85rem; }
+table { border-collapse: separate; border-spacing: 0; font-size: 0.85rem; }  /* separate: a sticky cell keeps its borders */
 caption { text-align: left; color: #444; padding-bottom: 0.3rem; position: sticky; left: 0; max-width: min(100%, calc(100vw - 2rem)); }
-th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; overflow-wrap: normal; }
+th, td { border: 0 solid #ccc; border-width: 0 1px 1px 0; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top;
+         overflow-wrap: normal; }
+tr > :first-child { border-left-width: 1px; } thead tr:first-child > *, table > tr:first-child > * { border-top-width: 1px; }
 th { background: #f2f2f2; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.table-wrap td:first-child, .table-wrap th:first-child { position: sticky; left: 0; background: #fff; }  /* the row's name stays in view */
+.table-wrap th:first-child { background: #f2f2f2; }
+.table-wrap { background: linear-gradient(to left, #eee, #fff 1.5rem) right / 1.5rem 100% no-repeat; }  /* a shade: more to scroll */
 td:target, tr:target td { background: #fff3c4; }
 a.term { color: inherit; text-decoration: underline dotted; }
 pre { background: #f7f7f7; padding: 0.6rem; overflow-x: auto; font-size: 0.85rem; white-space: pre-wrap; }
@@ -485,7 +490,8 @@ def figures_html(directory: Directory) -> str:
               capital_id, ("amount_usd",)) for capital_id, row in capital.iterrows()]
     parts = ['<p>Each total of the report is the sum of the rows below, overlaps counted once. Each row shows the words of '
              'its source; the full list of claims follows.</p>',
-             _section("capital", "Capital: equity and committed debt", _evidence_list(items, claims, sources, agreement))]
+             _section("capital", "Capital: equity and committed debt", _evidence_list(items, claims, sources, agreement)
+                      + _capital_subtotals(capital))]
     totals = analysis.capacity_totals(directory=directory)
     for region in analysis.regions(directory):
         mine = totals[(totals["region"] == region) & (totals["counted"].isin(["region"]) | totals["counted"].str.startswith("part of "))]
@@ -503,6 +509,17 @@ def figures_html(directory: Directory) -> str:
                  'placeholder="Filter the claims (a name, a source, a word)" aria-label="Filter the claims"></p>')
     parts.append(table.to_html().replace("<table>", '<table id="claims">', 1) + FILTER)
     return "".join(parts)
+
+
+def _capital_subtotals(capital: pd.DataFrame) -> str:
+    """The rows above, added up: equity (a folded round counted once), committed debt, and the two together."""
+    equity = int(capital.loc[capital["kind"] == "equity", "counted_usd"].dropna().sum())
+    debt = int(capital.loc[capital["kind"] == "debt", "counted_usd"].dropna().sum())
+    folded = capital[(capital["kind"] == "equity") & (capital["counted_usd"] == 0)]["name"].tolist()
+    return (f"<p><strong>Equity counted: {_e(tables.money(equity))}</strong>"
+            + (f" (the {_e(' and the '.join(folded))} counted once, inside the later round)" if folded else "")
+            + f"; <strong>committed debt: {_e(tables.money(debt))}</strong> (accordions not counted); "
+            f"<strong>together: {_e(tables.money(equity + debt))}</strong>, the totals of every page.</p>")
 
 
 def _reconciliation(region: str, directory: Directory) -> str:

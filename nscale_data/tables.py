@@ -15,6 +15,7 @@ Examples:
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -37,14 +38,20 @@ class Table:
     caption: str = ""
 
     def to_html(self) -> str:
-        """The table as HTML inside a box that scrolls sideways on a narrow screen; every value escaped."""
-        head = "".join(f"<th>{_e(c)}</th>" for c in self.frame.columns)
+        """The table as HTML inside a box that scrolls sideways on a narrow screen; every value escaped.
+
+        Columns of figures are right-aligned and text left-aligned, as readers expect; the first column stays in view
+        while a wide table scrolls.
+        """
+        numeric = {c for c in self.frame.columns if _numeric(self.frame[c])}
+        head = "".join(f'<th class="num">{_e(c)}</th>' if c in numeric else f"<th>{_e(c)}</th>" for c in self.frame.columns)
         body = []
         for i, (_, row) in enumerate(self.frame.iterrows()):
             cells = []
             for column, text in row.items():
                 href = self.links.get((i, column))
-                cells.append(f'<td><a href="{_e(href)}">{_e(text)}</a></td>' if href and text else f"<td>{_e(text)}</td>")
+                cls = ' class="num"' if column in numeric else ""
+                cells.append(f'<td{cls}><a href="{_e(href)}">{_e(text)}</a></td>' if href and text else f"<td{cls}>{_e(text)}</td>")
             anchor = f' id="{_e(self.anchors[i])}"' if self.anchors else ""
             body.append(f"<tr{anchor}>{''.join(cells)}</tr>")
         caption = f"<caption>{_e(self.caption)}</caption>" if self.caption else ""
@@ -56,6 +63,19 @@ class Table:
 
     def __repr__(self) -> str:
         return self.frame.to_string(index=False) if len(self.frame) else "(no rows)"
+
+
+NUMBER_CELL = re.compile(r"(≥ )?[$-]?[0-9][0-9,.]*( ?(bn|m|%))?( \([a-z' ]+\))?|no figure|")
+
+
+def _numeric(column: pd.Series) -> bool:
+    """Whether a column of formatted cells holds figures (empty and 'no figure' cells aside), to right-align it.
+
+        >>> _numeric(pd.Series(["122,240", "", "58,640 (up to)"])), _numeric(pd.Series(["Europe", "1"]))
+        (True, False)
+    """
+    cells = [str(c) for c in column]
+    return any(c and c != "no figure" for c in cells) and all(NUMBER_CELL.fullmatch(c) for c in cells)
 
 
 def money(value, qualifier: str | None = None) -> str:
@@ -163,6 +183,7 @@ def capital(as_of: AsOf = None) -> Table:
 def deployments(as_of: AsOf = None, counted: bool | None = None) -> Table:
     """Every deployment with its figures, status and how it is counted; ``counted`` keeps only rows in (or out of) the totals."""
     frame = analysis.capacity_totals(as_of)
+    names = frame["name"]  # every row's, before any is filtered out: a reason names the row it points to
     sources_of = load_deployments(as_of)["source_id"]
     publishers = load_sources()["publisher"]
     if counted is not None:
@@ -172,7 +193,7 @@ def deployments(as_of: AsOf = None, counted: bool | None = None) -> Table:
     for i, (row_id, d) in enumerate(frame.iterrows()):
         rows.append({"Name": d["name"], "Region": d["region"], "Status": str(d["status"]).replace("_", " "),
                      "GPUs": count(d["gpu_count"], d["gpu_count_qualifier"]), "MW": count(d["power_mw"], d["power_mw_qualifier"]),
-                     "How counted": d["counted"], "GPUs stated": count(d["gpus_stated"]),
+                     "How counted": analysis.named_reason(d["counted"], names), "GPUs stated": count(d["gpus_stated"]),
                      "GPUs with up to": count(d["gpus_with_up_to"]), "MW with up to": count(d["mw_with_up_to"]),
                      "Source": publishers[sources_of[row_id]]})
         links[(i, "Source")] = source_link(sources_of[row_id])

@@ -50,3 +50,9 @@ def test_a_bad_date_is_named_for_what_is_wrong(date, expected, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["summary", "--as-of", date])
     assert exit_.value.code == 2 and expected in capsys.readouterr().err
+
+
+def test_a_mistyped_command_is_told_the_nearest_one(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["sumary"])
+    assert exit_.value.code == 2 and "no command 'sumary'; did you mean 'summary'?" in capsys.readouterr().err

@@ -188,3 +188,10 @@ def test_terms_of_art_link_at_first_use_to_their_definitions(site):
         linked |= set(targets)
     assert linked and all(f'id="{target}"' in data for target in linked)
     assert 'href="data.html#glossary-letter-of-intent"' in _read(site, "index.html")  # explained where it first appears
+
+
+def test_figures_are_right_aligned_text_left_and_a_row_keeps_its_name_in_view(site):
+    page = _read(site, "06-peers.html")
+    assert '<th class="num">Equity, $m</th>' in page and "<th>Company</th>" in page
+    css = _read(site, "index.html")
+    assert "position: sticky; left: 0" in css
