@@ -286,7 +286,7 @@ def _narrow_frame(fig: Figure, title: str, as_of: AsOf, note: str, sources: int)
                for e, label in zip((*CAPITAL.values(), *LADDER.values()), short)]
     latest = latest_source_date(as_of)
     lines = textwrap.wrap(f"Data as of {_day(as_of)} (reviewed {_day(None)}; latest source {_day(latest) if latest is not None else 'none'}). "
-                          f"{note} Sources: {sources} documents, listed with their words on the report's sources page.", 62)
+                          f"{note.strip()} Sources: {sources} documents, listed with their words on the report's sources page.", 62)
     fig.text(0.02, 0.005, "\n".join(lines), fontsize=size, color="#333333", ha="left", va="bottom")
     points = fig.get_figheight() * 72
     bottom = (len(lines) * size * 1.25 + 8) / points
@@ -363,70 +363,141 @@ def _ladder_label(row: pd.Series, unit: str) -> str:
 
 # --- The timeline ------------------------------------------------------------------------------
 
-@_styled
-def timeline(as_of: AsOf = None) -> Figure:
-    """Equity and debt, and planned GPUs at each level, as each announcement came in; numbered events."""
+def _timeline_steps(as_of: AsOf) -> tuple[pd.Timestamp, pd.DataFrame, pd.DataFrame]:
+    """The review day drawn to, the events up to it, and the totals on each day one changed (ending on that day)."""
     end = pd.Timestamp(as_of) if as_of is not None else dataset_as_of()
     table = events()
     table = table[table["date"] <= end].reset_index(drop=True)
     steps = table.drop_duplicates("date", keep="last").set_index("date")
     dates = list(steps.index) + ([end] if end not in steps.index else [])
-    steps = steps.reindex(dates, method="ffill")
+    return end, table, steps.reindex(dates, method="ffill")
 
-    fig = Chart(figsize=(13, 8.4), layout="constrained")
-    grid = fig.add_gridspec(2, 2, width_ratios=[3.0, 1.0], height_ratios=[1, 1.25])
-    money, gpu_ax, key = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[:, 1])
+
+def _timeline_panels(money, gpu_ax, table: pd.DataFrame, steps: pd.DataFrame, end: pd.Timestamp, size: float) -> pd.DataFrame:
+    """Draw capital and planned GPUs as steps, shade the months no source covers, number the events; return the numbered events."""
+    dates = list(steps.index)
     gpu_ax.sharex(money)
     equity = steps["equity_usd"].astype(float) / 1e9
     total = equity + steps["debt_usd"].astype(float) / 1e9
     money.fill_between(dates, 0, equity, step="post", **_style(CAPITAL["equity"]))
     money.fill_between(dates, equity, total, step="post", **_style(CAPITAL["debt"]))
-    money.set_ylabel("Capital raised,\nbillion US dollars")
     money.set_ylim(0, total.max() * 1.35)
-    money.set_title("Equity and committed debt, each counted once", loc="left")
-
     previous = pd.Series(0.0, index=dates)
     for level in LEVELS:
         values = steps[f"gpus_{level}"].astype(float).fillna(0) / 1e3
         upper = pd.concat([previous, values], axis=1).max(axis=1)
         gpu_ax.fill_between(dates, previous, upper, step="post", **_style(LADDER[level]))
         previous = upper
-    gpu_ax.set_ylabel("Planned GPUs, thousands\n(all regions, overlaps once)")
     gpu_ax.set_ylim(0, previous.max() * 1.3)
-    gpu_ax.set_title("Planned GPUs by certainty (the worldwide roadmap is not added on top)", loc="left")
-    gpu_ax.set_xlim(dates[0] - pd.Timedelta(days=60), end + pd.Timedelta(days=30))
-    gpu_ax.set_xlabel("Date (a date known only to the month counts from the month's end)")
+    gpu_ax.set_xlim(_first_figure(steps) - pd.Timedelta(days=60), end + pd.Timedelta(days=30))
     money.tick_params(axis="x", labelbottom=False)
-
     latest = latest_source_date(end)
     if latest is not None and latest < end:  # months with no dated source are unknown, not quiet
         for ax in (money, gpu_ax):
             ax.axvspan(latest, end + pd.Timedelta(days=30), facecolor="#EEEEEE", edgecolor="#BBBBBB", hatch="..", linewidth=0,
                        zorder=0.5)
-        gpu_ax.text(latest + (end - latest) / 2, previous.max() * 1.08, f"no dated source\nafter {_day(latest)}:\nunknown",
-                    ha="center", va="center", fontsize=8.5, color="#444444")
+        words = f"no dated source\nafter {_day(latest)}:\nunknown" if size < NARROW_TEXT else f"unknown\nafter\n{_day(latest)}"
+        gpu_ax.text(latest + (end - latest) / 2, previous.max() * 1.05, words, ha="center", va="center", fontsize=size,
+                    color="#444444")
     numbered = _changing_dates(table)
-    key.axis("off")
-    fig.draw_without_rendering()  # lays out both axes (their x scales are shared) before any number is placed
-    _number_events(money, numbered[numbered["capital"]], top=total.max() * 1.3)
-    _number_events(gpu_ax, numbered[~numbered["capital"]], top=previous.max() * 1.25)
-    # Figure spaces pad the numbers: an SVG collapses ordinary spaces, this one keeps the column.
+    money.figure.draw_without_rendering()  # lays out both axes (their x scales are shared) before any number is placed
+    small = size if size >= NARROW_TEXT else size - 1  # a phone drawing's numbers are as large as its other text
+    _number_events(money, numbered[numbered["capital"]], top=total.max() * 1.3, size=small)
+    _number_events(gpu_ax, numbered[~numbered["capital"]], top=previous.max() * 1.25, size=small)
+    return numbered
+
+
+def _event_key(numbered: pd.DataFrame) -> str:
+    """The numbered events as lines of one column; figure spaces pad the numbers (an SVG collapses ordinary spaces)."""
     lines = [f"{n:>2} {d:%d %b %y} {e}".replace(" ", "\u2007", 1 if n < 10 else 0)
              for n, d, e in zip(numbered["number"], numbered["date"], numbered["event"])]
-    key.text(0, 1, "Events that moved a total\n" + "\n".join(lines), va="top", ha="left", fontsize=8, family="DejaVu Sans Mono",
-             linespacing=1.25, transform=key.transAxes)
+    return "Events that moved a total\n" + "\n".join(lines)
 
+
+def _timeline_title(steps: pd.DataFrame, end: pd.Timestamp) -> str:
     last = steps.iloc[-1]
-    fig.suptitle(
-        f"Nscale's capital grew to {_usd(last['equity_usd'] + last['debt_usd'])} and its stated GPU plans to "
-        f"{_thousands(last['gpus_stated'])} (as reviewed, {_month(end)})",
-        x=0.01, ha="left", fontsize=13, fontweight="bold",
-    )
+    return (f"Nscale's capital grew to {_usd(last['equity_usd'] + last['debt_usd'])} and its stated GPU plans to "
+            f"{_thousands(last['gpus_stated'])} (as reviewed, {_month(end)})")
+
+
+def _timeline_before(table: pd.DataFrame, steps: pd.DataFrame) -> str:
+    """The footer's words on the events before the first figure, which the axis leaves out."""
+    start = _first_figure(steps)
+    earlier = table.loc[table["date"] < start, "event"].tolist()
+    return f"Before {_day(start)}, only events with no figure ({_and(earlier)}): not drawn, as no figure is not zero. " if earlier else ""
+
+
+def _timeline_data(numbered: pd.DataFrame) -> pd.DataFrame:
+    return numbered[["number", "date", "kind", "event", "equity_usd", "debt_usd", *(f"gpus_{level}" for level in LEVELS)]]
+
+
+@_styled
+def timeline(as_of: AsOf = None) -> Figure:
+    """Equity and debt, and planned GPUs at each level, as each announcement came in; numbered events."""
+    end, table, steps = _timeline_steps(as_of)
+    fig = Chart(figsize=(13, 8.4), layout="constrained")
+    grid = fig.add_gridspec(2, 2, width_ratios=[2.9, 1.1], height_ratios=[1, 1.25])
+    money, gpu_ax, key = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[:, 1])
+    key.axis("off")
+    numbered = _timeline_panels(money, gpu_ax, table, steps, end, size=8.5)
+    money.set_ylabel("Capital raised,\nbillion US dollars")
+    money.set_title("Equity and committed debt, each counted once", loc="left")
+    gpu_ax.set_ylabel("Planned GPUs, thousands\n(all regions, overlaps once)")
+    gpu_ax.set_title("Planned GPUs by certainty (the worldwide roadmap is not added on top)", loc="left")
+    gpu_ax.set_xlabel("Date (a source dated only to its month or year counts from that period's end, or the review date if earlier)")
+    key.text(0, 1, _event_key(numbered), va="top", ha="left", fontsize=8, family="DejaVu Sans Mono", linespacing=1.25,
+             transform=key.transAxes)
+    fig.suptitle(_timeline_title(steps, end), x=0.01, ha="left", fontsize=13, fontweight="bold")
     _legend(fig, [*CAPITAL.values(), *LADDER.values()])
     _footer(fig, end, "Numbers mark the days a total moved (key at right; every event is in notebook 3); a pause takes GPUs out. "
-            + LADDER_NOTE, _source_ids(end))
-    fig.data = numbered[["number", "date", "kind", "event", "equity_usd", "debt_usd", *(f"gpus_{level}" for level in LEVELS)]]
+            + _timeline_before(table, steps) + LADDER_NOTE, _source_ids(end))
+    fig.data = _timeline_data(numbered)
     return fig
+
+
+@_styled
+def timeline_narrow(as_of: AsOf = None) -> Figure:
+    """The timeline drawn for a phone: panels stacked, the key of events under them, no text under ``NARROW_TEXT`` points.
+
+    The same numbers as ``timeline`` (its ``data`` is the same table).
+    """
+    end, table, steps = _timeline_steps(as_of)
+    size = NARROW_TEXT
+    numbered = _changing_dates(table)
+    key_height = (len(numbered) + 1) * size * 1.25 * 1.04 / 72  # inches: the key's lines
+    fig = Chart(figsize=(6.4, 9.4 + key_height), layout="constrained")
+    grid = fig.add_gridspec(3, 1, height_ratios=[2.6, 3.0, key_height])
+    money, gpu_ax, key = (fig.add_subplot(grid[i]) for i in range(3))
+    key.axis("off")
+    numbered = _timeline_panels(money, gpu_ax, table, steps, end, size=size)
+    money.set_title("Capital raised", loc="left", fontsize=size + 1)
+    money.set_ylabel("Billion US dollars", fontsize=size)
+    gpu_ax.set_title("Planned GPUs", loc="left", fontsize=size + 1)
+    gpu_ax.set_ylabel("GPUs, thousands", fontsize=size)
+    gpu_ax.xaxis.set_major_locator(matplotlib.dates.MonthLocator(bymonth=(1, 7)))
+    gpu_ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%b %y"))
+    for ax in (money, gpu_ax):
+        ax.tick_params(labelsize=size)
+    key.text(0, 1, _event_key(numbered), va="top", ha="left", fontsize=size - 1.5 if len(numbered) > 99 else size,
+             family="DejaVu Sans Mono", linespacing=1.25, transform=key.transAxes)
+    _narrow_frame(fig, _timeline_title(steps, end), end,
+                  "Numbers mark the days a total moved (key under the charts). A source dated only to its month or year counts "
+                  "from that period's end. " + _timeline_before(table, steps),
+                  len(set(_source_ids(end))))
+    fig.data = _timeline_data(numbered)
+    return fig
+
+
+def _and(names: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _first_figure(steps: pd.DataFrame) -> pd.Timestamp:
+    """The first day on which any total is a figure: before it, rounds were announced with no amount, which is not zero."""
+    counted = ["equity_usd", "debt_usd", *(f"gpus_{level}" for level in LEVELS)]
+    known = steps[counted].astype("Float64").fillna(0).gt(0).any(axis=1)
+    return known.idxmax() if known.any() else steps.index[0]
 
 
 def _changing_dates(table: pd.DataFrame) -> pd.DataFrame:
@@ -455,17 +526,18 @@ def _changing_dates(table: pd.DataFrame) -> pd.DataFrame:
     return numbered
 
 
-def _number_events(ax, table: pd.DataFrame, top: float) -> None:
+def _number_events(ax, table: pd.DataFrame, top: float, size: float = 7.5) -> None:
     """Mark each event with its number near the top of ``ax`` (laid out already), stacking numbers that would touch."""
     placed: list[tuple[float, int]] = []
+    apart = 1.45 * size * ax.figure.dpi / 72  # pixels: about two digits of this size side by side
     for number, date in zip(table["number"], table["date"]):
         x = ax.transData.transform((matplotlib.dates.date2num(date), 0))[0]
         level = 0
-        while any(abs(x - px) < 15 and lv == level for px, lv in placed):
+        while any(abs(x - px) < apart and lv == level for px, lv in placed):
             level += 1
         placed.append((x, level))
-        ax.annotate(str(number), (date, top), xytext=(0, -11 * level), textcoords="offset points", ha="center", va="top",
-                    fontsize=7.5, color="#222222")
+        ax.annotate(str(number), (date, top), xytext=(0, -1.45 * size * level), textcoords="offset points", ha="center",
+                    va="top", fontsize=size, color="#222222")
         ax.axvline(date, color="#BBBBBB", linewidth=0.6, zorder=0)
 
 

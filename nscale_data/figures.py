@@ -69,6 +69,7 @@ FIGURES = (
     Target("peers", "peers_chart", "06-peers.ipynb"),
     Target("capital-and-gpus-narrow", "capital_and_gpus_narrow", narrow_of="capital-and-gpus"),
     Target("peers-narrow", "peers_chart_narrow", narrow_of="peers"),
+    Target("timeline-narrow", "timeline_narrow", narrow_of="timeline"),
 )
 
 

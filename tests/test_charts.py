@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import matplotlib.colors as mcolors
+import matplotlib.dates
 import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -159,6 +160,19 @@ def test_timeline_follows_the_events_table(built):
     moved = int((days != days.shift(fill_value=0)).any(axis=1).sum())  # the days on which some total changed
     assert 0 < moved < table["date"].nunique()
     assert sorted(map(int, numbers)) == list(range(1, moved + 1))
+
+
+def test_timeline_starts_at_the_first_figure_and_names_the_events_before_it(built):
+    """Rounds announced with no amount are not drawn as a zero stretch: the axis starts with the first figure."""
+    fig = built["timeline"]
+    table = events()
+    figures = table[["equity_usd", "debt_usd", "gpus_stated", "gpus_with_targets", "gpus_with_up_to"]].astype("Float64")
+    first = table.loc[figures.fillna(0).gt(0).any(axis=1), "date"].min()
+    start = matplotlib.dates.num2date(fig.axes[1].get_xlim()[0]).replace(tzinfo=None)
+    assert first - pd.Timedelta(days=61) < pd.Timestamp(start) < first
+    footer = " ".join(t.get_text() for t in fig.texts).replace("\n", " ")
+    for name in table.loc[table["date"] < first, "event"]:
+        assert name in footer
 
 
 def test_article_chart_draws_the_gaps_of_the_checks_table(built):
