@@ -276,7 +276,7 @@ def capital_and_gpus_narrow(dates: tuple[AsOf, ...] | None = None) -> Figure:
     return fig
 
 
-def _narrow_frame(fig: Figure, title: str, as_of: AsOf, note: str, sources: int) -> None:
+def _narrow_frame(fig: Figure, title: str, as_of: AsOf, note: str, sources: int, legend: bool = True) -> None:
     """A phone drawing's title (wrapped), legend (three columns) and footer (dates, note, source count), laid out around its panels."""
     size = NARROW_TEXT
     title = textwrap.fill(title, 44)
@@ -290,9 +290,10 @@ def _narrow_frame(fig: Figure, title: str, as_of: AsOf, note: str, sources: int)
     fig.text(0.02, 0.005, "\n".join(lines), fontsize=size, color="#333333", ha="left", va="bottom")
     points = fig.get_figheight() * 72
     bottom = (len(lines) * size * 1.25 + 8) / points
-    fig.legend(handles=handles, loc="lower left", ncols=3, fontsize=size, borderaxespad=0, bbox_to_anchor=(0.02, bottom),
-               frameon=False, columnspacing=1.0, handlelength=1.5)
-    lowest = bottom + 2 * size * 1.7 / points  # the footer and the legend's two rows
+    if legend:
+        fig.legend(handles=handles, loc="lower left", ncols=3, fontsize=size, borderaxespad=0, bbox_to_anchor=(0.02, bottom),
+                   frameon=False, columnspacing=1.0, handlelength=1.5)
+    lowest = bottom + (2 * size * 1.7 / points if legend else 0)  # the footer and the legend's two rows
     title_height = (title.count("\n") + 2) * (size + 2.5) * 1.3 / points  # the title's lines, with room
     fig.get_layout_engine().set(rect=(0, lowest, 1, 1 - lowest - title_height))  # (left, bottom, width, height)
 
@@ -553,6 +554,38 @@ def _differs(row: pd.Series) -> bool:
     return limit is not None and row["agrees"] is False and abs(float(row["gap"])) > limit
 
 
+def _article_checks(as_of: AsOf) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, str, str, list[str], pd.DataFrame]:
+    """The article chart's parts, the same in both layouts: its figures and dates (drawn bottom up), title, note, sources and data."""
+    checks = source_checks(ARTICLE, as_of)
+    figures = checks[(checks["gap_unit"] == "%")].iloc[::-1]
+    dates = checks[checks["gap_unit"] == "days"].iloc[::-1]
+    compared = checks[(checks["compared_kind"] != "no other source") & checks["gap_unit"].isin(list(DIFFERS_BEYOND))]
+    differ = compared[[_differs(row) for _, row in compared.iterrows()]]
+    worst = figures[[_differs(row) for _, row in figures.iterrows()]]
+    worst = worst.loc[worst["gap"].abs().idxmax()] if len(worst) else None
+    finding = f"{len(differ)} of the article's {len(compared)} figures and dates differ"
+    if worst is not None:
+        finding += f"; worst: {worst['subject_name']}, {_plain(worst['claimed_value'])} against {_plain(worst['compared_value'])}"
+    others = checks[~checks["gap_unit"].isin(["%", "days"])]
+    notes = [f"{_attribute(r['attribute'])}: {_verdict(r['agrees'])}" for _, r in others.iterrows()]
+    kinds = ", ".join(sorted(set(compared["compared_kind"])))
+    note = (f"Each claim of ChannelNews (3 Oct 2025) against the most primary other source by then ({kinds}), never itself. "
+            "A claim differs (red) when a figure is off by more than 5% or a date by more than 7 days; grey: agrees given its "
+            f"qualifier, or within those thresholds. Not drawn and not counted: {'; '.join(notes)}.")
+    sources = sorted({ARTICLE, *checks.loc[checks["compared_kind"] != "no other source", "compared_source_id"].dropna()})
+    data = checks[["claim_id", "subject_name", "attribute", "claimed_qualifier", "claimed_value", "compared_value",
+                   "compared_source_id", "compared_kind", "agrees", "gap", "gap_unit"]].copy()
+    percent = data["gap_unit"] == "%"  # the CSV states each gap in the unit it names: percent, not a fraction
+    data["gap"] = [round(float(g) * 100, 2) if p and pd.notna(g) else g for g, p in zip(data["gap"], percent)]
+    data["differs"] = [_differs(row) for _, row in checks.iterrows()]
+    return figures, dates, checks, finding, note, sources, data
+
+
+def _gap_words(row: pd.Series, value: float, unit: str) -> str:
+    gap = f"{value:+.0f}%" if unit == "%" else f"{value:.0f} day{'s' if value != 1 else ''} apart"
+    return "agrees" if row["agrees"] is not False else gap if _differs(row) else f"{gap}: within the threshold"
+
+
 @_styled
 def article_vs_sources(as_of: AsOf = ARTICLE_DATE) -> Figure:
     """Each figure and date of the starting article beside what other sources say, largest gap first.
@@ -560,9 +593,7 @@ def article_vs_sources(as_of: AsOf = ARTICLE_DATE) -> Figure:
     A claim counts as differing past a threshold (``DIFFERS_BEYOND``: 5% for a
     figure, 7 days for a date); every claim counted is drawn.
     """
-    checks = source_checks(ARTICLE, as_of)
-    figures = checks[(checks["gap_unit"] == "%")].iloc[::-1]
-    dates = checks[checks["gap_unit"] == "days"].iloc[::-1]
+    figures, dates, checks, finding, note, sources, data = _article_checks(as_of)
     fig, (left, right) = _figure(13, 6.6, ncols=2, width_ratios=[2.0, 1.1])
     for ax, rows, scale, unit in ((left, figures, 100, "%"), (right, dates, 1, " days")):
         y = range(len(rows))
@@ -570,9 +601,7 @@ def article_vs_sources(as_of: AsOf = ARTICLE_DATE) -> Figure:
         colours = [VERMILLION if _differs(row) else GREY for _, row in rows.iterrows()]
         ax.barh(list(y), values, color=colours, height=0.6)
         for yi, value, (_, row) in zip(y, values, rows.iterrows()):
-            gap = f"{value:+.0f}%" if unit == "%" else f"{value:.0f} day{'s' if value != 1 else ''} apart"
-            text = "agrees" if row["agrees"] is not False else gap if _differs(row) else f"{gap}: within the threshold"
-            ax.text(max(value, 0) + (2 if unit == "%" else 0.4), yi, text, va="center", fontsize=8.5,
+            ax.text(max(value, 0) + (2 if unit == "%" else 0.4), yi, _gap_words(row, value, unit), va="center", fontsize=8.5,
                     color=VERMILLION if _differs(row) else GREY)
         ax.set_yticks(list(y), [_claim_label(row) for _, row in rows.iterrows()], fontsize=8.5)
         ax.axvline(0, color="black", linewidth=0.8)
@@ -584,27 +613,49 @@ def article_vs_sources(as_of: AsOf = ARTICLE_DATE) -> Figure:
     right.set_xlabel("Days apart")
     left.set_title("Figures", loc="left")
     right.set_title("Dates", loc="left")
-
-    compared = checks[(checks["compared_kind"] != "no other source") & checks["gap_unit"].isin(list(DIFFERS_BEYOND))]
-    differ = compared[[_differs(row) for _, row in compared.iterrows()]]
-    worst = figures[[_differs(row) for _, row in figures.iterrows()]]
-    worst = worst.loc[worst["gap"].abs().idxmax()] if len(worst) else None
-    finding = f"{len(differ)} of the article's {len(compared)} figures and dates differ"
-    if worst is not None:
-        finding += f"; worst: {worst['subject_name']}, {_plain(worst['claimed_value'])} against {_plain(worst['compared_value'])}"
     fig.suptitle(finding, x=0.01, ha="left", fontsize=13, fontweight="bold")
-    others = checks[~checks["gap_unit"].isin(["%", "days"])]
-    notes = [f"{_attribute(r['attribute'])}: {_verdict(r['agrees'])}" for _, r in others.iterrows()]
-    kinds = ", ".join(sorted(set(compared["compared_kind"])))
-    _footer(fig, as_of, f"Each claim of ChannelNews (3 Oct 2025) against the most primary other source by then ({kinds}), never itself. "
-            "A claim differs (red) when a figure is off by more than 5% or a date by more than 7 days; grey: agrees given its "
-            f"qualifier, or within those thresholds. Not drawn and not counted: {'; '.join(notes)}.",
-            sorted({ARTICLE, *checks.loc[checks["compared_kind"] != "no other source", "compared_source_id"].dropna()}))
-    data = checks[["claim_id", "subject_name", "attribute", "claimed_qualifier", "claimed_value", "compared_value",
-                   "compared_source_id", "compared_kind", "agrees", "gap", "gap_unit"]].copy()
-    percent = data["gap_unit"] == "%"  # the CSV states each gap in the unit it names: percent, not a fraction
-    data["gap"] = [round(float(g) * 100, 2) if p and pd.notna(g) else g for g, p in zip(data["gap"], percent)]
-    data["differs"] = [_differs(row) for _, row in checks.iterrows()]
+    _footer(fig, as_of, note, sources)
+    fig.data = data
+    return fig
+
+
+@_styled
+def article_vs_sources_narrow(as_of: AsOf = ARTICLE_DATE) -> Figure:
+    """The article chart drawn for a phone: figures above dates, each claim named above its bar, no text under 12 pt.
+
+    The same numbers as ``article_vs_sources`` (its ``data`` is the same table).
+    """
+    figures, dates, checks, finding, note, sources, data = _article_checks(as_of)
+    size, step = NARROW_TEXT, 2.0
+    fig = Chart(figsize=(6.4, 5.0 + 0.75 * (len(figures) + len(dates))), layout="constrained")
+    top, bottom = fig.subplots(2, 1, height_ratios=[len(figures) + 0.9, len(dates) + 0.9])
+    for ax, rows, scale, unit in ((top, figures, 100, "%"), (bottom, dates, 1, " days")):
+        rows = rows.iloc[::-1]  # largest gap first, read from the top
+        for position, (_, row) in enumerate(rows.iterrows()):
+            y = position * step
+            value = float(row["gap"]) * scale
+            colour = VERMILLION if _differs(row) else GREY
+            ax.barh(y, value, color=colour, height=0.5)
+            name = f"{_short(row['subject_name'], 40)}: {_attribute(row['attribute'])}"
+            ax.text(0.01, y - 0.35, f"{name}: {_gap_words(row, value, unit)}", va="bottom", fontsize=size,
+                    color="black" if _differs(row) else "#444444", transform=ax.get_yaxis_transform(),
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1}, zorder=3)
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_ylim(len(rows) * step - 1.4, -1.6)
+        ax.set_yticks([])
+        ax.grid(axis="y", visible=False)
+        ax.tick_params(labelsize=size)
+    top.set_xlim(min(0, min(figures["gap"]) * 100) - 10, max(figures["gap"]) * 100 * 1.15 + 10)
+    bottom.set_xlim(0, max(dates["gap"].max(), 1) * 1.3)
+    top.set_title("Figures", loc="left", fontsize=size + 1)
+    top.set_xlabel("Gap, % of the other source's figure", fontsize=size)
+    bottom.set_title("Dates", loc="left", fontsize=size + 1)
+    bottom.set_xlabel("Days apart", fontsize=size)
+    for text in (*top.texts, *bottom.texts):  # a long label wraps rather than leaving the figure
+        text.set_text(textwrap.fill(text.get_text(), 56))
+    _narrow_frame(fig, finding, pd.Timestamp(as_of), "Red: differs (a figure by more than 5%, a date by more than 7 days); "
+                  "grey: agrees or within those thresholds. Each claim of ChannelNews (3 Oct 2025) against the most primary "
+                  "other source by then.", len(sources), legend=False)
     fig.data = data
     return fig
 

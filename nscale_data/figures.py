@@ -70,6 +70,7 @@ FIGURES = (
     Target("capital-and-gpus-narrow", "capital_and_gpus_narrow", narrow_of="capital-and-gpus"),
     Target("peers-narrow", "peers_chart_narrow", narrow_of="peers"),
     Target("timeline-narrow", "timeline_narrow", narrow_of="timeline"),
+    Target("article-vs-sources-narrow", "article_vs_sources_narrow", narrow_of="article-vs-sources"),
 )
 
 

@@ -69,7 +69,9 @@ th { background: #f2f2f2; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .table-wrap td:first-child, .table-wrap th:first-child { position: sticky; left: 0; background: #fff; }  /* the row's name stays in view */
 .table-wrap th:first-child { background: #f2f2f2; }
-.table-wrap { background: linear-gradient(to left, #eee, #fff 1.5rem) right / 1.5rem 100% no-repeat; }  /* a shade: more to scroll */
+/* a shade at the right edge while more of the table is to scroll: a white cover scrolls with the table and hides it at the end */
+.table-wrap { background: linear-gradient(to left, #fff 40%, rgba(255,255,255,0)) right / 2.5rem 100% no-repeat local,
+  linear-gradient(to left, #ddd, rgba(255,255,255,0)) right / 1.25rem 100% no-repeat scroll; }
 td:target, tr:target td { background: #fff3c4; }
 a.term { color: inherit; text-decoration: underline dotted; }
 pre { background: #f7f7f7; padding: 0.6rem; overflow-x: auto; font-size: 0.85rem; white-space: pre-wrap; }
