@@ -685,6 +685,86 @@ def _plain(value) -> str:
 LEVEL_NAMES = {"stated": "stated", "with_targets": "with targets", "with_up_to": "with 'up to'"}
 
 
+def _capex_rows(cost_per_gpu_usd: tuple[float, float], as_of: AsOf) -> tuple[list[dict], dict, list[tuple]]:
+    """The capex chart's rows, the same in both layouts: what each bar spans, its name and its words; the words around them; its data.
+
+    Each row is ``{"kind", "name", "words", ...}``: ``capital`` has ``equity`` and
+    ``debt``; a plan level has the assumed ``low`` and ``high`` costs and the
+    ``sourced`` cost range or None; ``contracts`` has its ``value``.
+    """
+    plan = funding(as_of, assumed=cost_per_gpu_usd)
+    low_cost, high_cost = cost_per_gpu_usd
+    equity, debt, capital = plan["equity_usd"], plan["debt_usd"], plan["capital_usd"]
+    contracts = plan["contracts"]
+    merged: dict[str, list[str]] = {}  # a level no larger than the one before it is drawn once with it
+    for level in (level for level in LEVELS if plan[level]["gpus"]):
+        kept = [k for k in merged if plan[k]["gpus"] == plan[level]["gpus"]]
+        if kept:
+            merged[kept[0]].append(level)
+        else:
+            merged[level] = [level]
+    rows = [{"kind": "capital", "name": "Capital raised", "equity": equity, "debt": debt,
+             "words": f"{_usd(capital)}: {_usd(equity)} equity, {_usd(debt)} committed debt"}]
+    data = [("capital", "equity", equity, "USD"), ("capital", "committed debt", debt, "USD")]
+    for level, together in merged.items():
+        entry = plan[level]
+        low, high = entry["assumed_cost"]
+        times = entry["times_capital"]
+        priced = "no GPU priced by a source" if not entry["priced_gpus"] else f"{entry['priced_gpus']:,} priced by sources"
+        rows.append({"kind": level, "name": f"Plan, {' and '.join(LEVEL_NAMES[k] for k in together)}: {entry['gpus']:,} GPUs",
+                     "low": low, "high": high, "sourced": entry["sourced_cost"] or None,
+                     "words": f"{_usd(low)} to {_usd(high)}, {times[0]:.1f} to {times[1]:.1f}× capital ({priced})"})
+        if entry["sourced_cost"]:
+            a, b = entry["sourced_cost"]
+            data += [(level, "cost at sourced chip prices", a, "USD low"), (level, "cost at sourced chip prices", b, "USD high")]
+        data += [(level, "planned GPUs", entry["gpus"], "GPUs"), (level, "cost at the assumed price", low, "USD low"),
+                 (level, "cost at the assumed price", high, "USD high"),
+                 (level, "GPUs without a sourced price", entry["unpriced_gpus"], "GPUs")]
+    if contracts:
+        value = sum(c["value_usd"] for c in contracts)
+        names = "; ".join(f"{c['name']} with {c['customer']}" for c in contracts)
+        rows.append({"kind": "contracts", "name": "Contracts (revenue to come)", "value": value,
+                     "words": f"{_usd(value)}: {names}, not capital"})
+        data.append(("contracts", "stated value", value, "USD"))
+    stated = plan.get("stated", {})
+    if stated.get("times_capital"):
+        low_times, high_times = stated["times_capital"]
+        title = f"At the assumed price, the stated plan costs {low_times:.1f} to {high_times:.1f} times the capital raised"
+    else:
+        title = f"Nscale has raised {_usd(capital)}; no stated GPU plan to cost"
+    unpriced = sorted(load_chips().loc[[c for c in plan_cost(as_of).index if c in load_chips().index], "name"])
+    words = {"title": title,
+             "subtitle": f"Cost = planned GPUs × an ASSUMED ${low_cost:,.0f} to ${high_cost:,.0f} per GPU (all-in; not a sourced figure)",
+             "note": f"No dated source prices {' or '.join(unpriced) if unpriced else 'the planned chips'}, so the plan is costed "
+                     "at an assumed price; chips.csv holds the prices found. Contracts are revenue over several years, never added "
+                     "to capital. "}
+    return rows, words, data
+
+
+def _capex_bar(ax, y: float, row: dict, height: float) -> None:
+    """One row of the capex chart: capital stacked, a plan's assumed cost as a range (its sourced cost beside it), contracts dashed."""
+    if row["kind"] == "capital":
+        ax.barh(y, row["equity"] / 1e9, height=height, **_style(CAPITAL["equity"]))
+        ax.barh(y, row["debt"] / 1e9, left=row["equity"] / 1e9, height=height, **_style(CAPITAL["debt"]))
+    elif row["kind"] == "contracts":
+        ax.barh(y, row["value"] / 1e9, height=height, facecolor="white", edgecolor=GREY, linestyle="--", linewidth=1.2)
+    else:
+        ax.plot([row["low"] / 1e9, row["high"] / 1e9], [y, y], color=PURPLE, linewidth=7, solid_capstyle="butt")
+        ax.plot([row["low"] / 1e9, row["high"] / 1e9], [y, y], linestyle="none", marker="|", markersize=16, color="#333333")
+        if row["sourced"]:
+            a, b = row["sourced"]
+            ax.plot([a / 1e9, b / 1e9], [y + height / 2 + 0.03, y + height / 2 + 0.03], color=BLUE, linewidth=3)
+
+
+def _capex_end(row: dict) -> float:
+    """Where a row's bar ends, in US dollars."""
+    return {"capital": lambda: row["equity"] + row["debt"], "contracts": lambda: row["value"]}.get(row["kind"], lambda: row["high"])()
+
+
+CAPEX_LEGEND = [CAPITAL["equity"] | {"label": "equity"}, CAPITAL["debt"],
+                {"label": "plan's cost at the assumed price (range)", "facecolor": PURPLE, "edgecolor": PURPLE}]
+
+
 @_styled
 def capex_vs_capital(cost_per_gpu_usd: tuple[float, float] = ASSUMED_COST_PER_GPU_USD, as_of: AsOf = None) -> Figure:
     """Is the plan funded? The capital raised beside the cost of the planned GPUs at each certainty level.
@@ -695,75 +775,52 @@ def capex_vs_capital(cost_per_gpu_usd: tuple[float, float] = ASSUMED_COST_PER_GP
     company's capital against the company's plan. Contracts with a stated
     value are revenue to come, drawn apart and never added.
     """
-    plan = funding(as_of, assumed=cost_per_gpu_usd)
-    low_cost, high_cost = cost_per_gpu_usd
-    equity, debt, capital = plan["equity_usd"], plan["debt_usd"], plan["capital_usd"]
-    contracts = plan["contracts"]
-    levels = [level for level in LEVELS if plan[level]["gpus"]]
-    merged = {}  # a level no larger than the one before it is drawn once with it
-    for level in levels:
-        kept = [k for k in merged if plan[k]["gpus"] == plan[level]["gpus"]]
-        if kept:
-            merged[kept[0]].append(level)
-        else:
-            merged[level] = [level]
-    levels = list(merged)
-    rows = ["capital", *levels, *(["contracts"] if contracts else [])]
+    rows, words, data = _capex_rows(cost_per_gpu_usd, as_of)
     fig, ax = _figure(13, 2.6 + 0.75 * len(rows))
-    highest = max([capital, *(plan[level]["assumed_cost"][1] for level in levels), sum(c["value_usd"] for c in contracts)]) / 1e9
-    ticks, labels, data = [], [], [("capital", "equity", equity, "USD"), ("capital", "committed debt", debt, "USD")]
     for y, row in enumerate(rows):
-        ticks.append(y)
-        if row == "capital":
-            labels.append("Capital raised")
-            ax.barh(y, equity / 1e9, height=0.55, **_style(CAPITAL["equity"]))
-            ax.barh(y, debt / 1e9, left=equity / 1e9, height=0.55, **_style(CAPITAL["debt"]))
-            ax.text(capital / 1e9, y, f"  {_usd(capital)}: {_usd(equity)} equity, {_usd(debt)} committed debt", va="center", fontsize=9)
-        elif row == "contracts":
-            labels.append("Contracts (revenue to come)")
-            value = sum(c["value_usd"] for c in contracts)
-            ax.barh(y, value / 1e9, height=0.55, facecolor="white", edgecolor=GREY, linestyle="--", linewidth=1.2)
-            names = "; ".join(f"{c['name']} with {c['customer']}" for c in contracts)
-            ax.text(value / 1e9, y, f"  {_usd(value)}: {names}, not capital", va="center", fontsize=9, color="#333333")
-            data.append(("contracts", "stated value", value, "USD"))
-        else:
-            entry = plan[row]
-            low, high = entry["assumed_cost"]
-            labels.append(f"Plan, {' and '.join(LEVEL_NAMES[k] for k in merged[row])}: {entry['gpus']:,} GPUs")
-            ax.plot([low / 1e9, high / 1e9], [y, y], color=PURPLE, linewidth=7, solid_capstyle="butt")
-            ax.plot([low / 1e9, high / 1e9], [y, y], linestyle="none", marker="|", markersize=16, color="#333333")
-            times = entry["times_capital"]
-            priced = "no GPU priced by a source" if not entry["priced_gpus"] else f"{entry['priced_gpus']:,} priced by sources"
-            ax.text(high / 1e9, y, f"  {_usd(low)} to {_usd(high)}, {times[0]:.1f} to {times[1]:.1f}× capital ({priced})",
-                    va="center", fontsize=9)
-            if entry["sourced_cost"]:
-                a, b = entry["sourced_cost"]
-                ax.plot([a / 1e9, b / 1e9], [y + 0.3, y + 0.3], color=BLUE, linewidth=3)
-                data.append((row, "cost at sourced chip prices", a, "USD low"))
-                data.append((row, "cost at sourced chip prices", b, "USD high"))
-            data += [(row, "planned GPUs", entry["gpus"], "GPUs"), (row, "cost at the assumed price", low, "USD low"),
-                     (row, "cost at the assumed price", high, "USD high"), (row, "GPUs without a sourced price", entry["unpriced_gpus"], "GPUs")]
-    ax.set_yticks(ticks, labels)
+        _capex_bar(ax, y, row, height=0.55)
+        ax.text(_capex_end(row) / 1e9, y, f"  {row['words']}", va="center", fontsize=9,
+                color="#333333" if row["kind"] == "contracts" else "black")
+    ax.set_yticks(range(len(rows)), [row["name"] for row in rows])
     ax.set_ylim(len(rows) - 0.5, -0.6)
-    ax.set_xlim(0, highest * 1.25)
+    ax.set_xlim(0, max(_capex_end(row) for row in rows) / 1e9 * 1.25)
     ax.set_xlabel("Billion US dollars")
     ax.grid(axis="y", visible=False)
-    ax.set_title(f"Cost = planned GPUs × an ASSUMED ${low_cost:,.0f} to ${high_cost:,.0f} per GPU (all-in; not a sourced figure)",
-                 loc="left", fontsize=10, color="#7A3A63")
-    stated = plan.get("stated", {})
-    if stated.get("times_capital"):
-        low_times, high_times = stated["times_capital"]
-        title = f"At the assumed price, the stated plan costs {low_times:.1f} to {high_times:.1f} times the capital raised"
-    else:
-        title = f"Nscale has raised {_usd(capital)}; no stated GPU plan to cost"
-    fig.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold")
-    _legend(fig, [CAPITAL["equity"] | {"label": "equity"}, CAPITAL["debt"],
-                  {"label": "plan's cost at the assumed price (range)", "facecolor": PURPLE, "edgecolor": PURPLE}])
-    unpriced = sorted(load_chips().loc[[c for c in plan_cost(as_of).index if c in load_chips().index], "name"])
-    note = (f"No dated source prices {' or '.join(unpriced) if unpriced else 'the planned chips'}, so the plan is costed "
-            "at an assumed price; chips.csv holds the prices found. Contracts are revenue over several years, never added to capital. ")
-    _footer(fig, as_of, note + LADDER_NOTE, _source_ids(as_of))
+    ax.set_title(words["subtitle"], loc="left", fontsize=10, color="#7A3A63")
+    fig.suptitle(words["title"], x=0.01, ha="left", fontsize=13, fontweight="bold")
+    _legend(fig, CAPEX_LEGEND)
+    _footer(fig, as_of, words["note"] + LADDER_NOTE, _source_ids(as_of))
     _fit_labels(fig, ax)
+    fig.data = pd.DataFrame(data, columns=["row", "series", "value", "unit"])
+    return fig
+
+
+@_styled
+def capex_vs_capital_narrow(cost_per_gpu_usd: tuple[float, float] = ASSUMED_COST_PER_GPU_USD, as_of: AsOf = None) -> Figure:
+    """The capex chart drawn for a phone: each row named above its bar, no text under ``NARROW_TEXT`` points.
+
+    The same numbers as ``capex_vs_capital`` (its ``data`` is the same table).
+    """
+    rows, words, data = _capex_rows(cost_per_gpu_usd, as_of)
+    size, step = NARROW_TEXT, 2.2
+    fig = Chart(figsize=(6.4, 5.2 + 1.15 * len(rows)), layout="constrained")
+    ax = fig.add_subplot()
+    for position, row in enumerate(rows):
+        y = position * step
+        _capex_bar(ax, y, row, height=0.45)
+        label = row["name"] + "\n" + textwrap.fill(row["words"], 56)
+        ax.text(0.01, y - 0.4, label, va="bottom", fontsize=size, transform=ax.get_yaxis_transform(),
+                color="#333333" if row["kind"] == "contracts" else "black")
+    ax.set_ylim(len(rows) * step - 1.5, -1.7)
+    ax.set_xlim(0, max(_capex_end(row) for row in rows) / 1e9 * 1.08)
+    ax.set_yticks([])
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel("Billion US dollars", fontsize=size)
+    ax.tick_params(labelsize=size)
+    ax.set_title(textwrap.fill(words["subtitle"], 52), loc="left", fontsize=size, color="#7A3A63")
+    _narrow_frame(fig, words["title"], dataset_as_of() if as_of is None else pd.Timestamp(as_of),
+                  "Purple: the plan's cost at the assumed price (a range); green and orange: equity and debt. " + words["note"],
+                  len(set(_source_ids(as_of))), legend=False)
     fig.data = pd.DataFrame(data, columns=["row", "series", "value", "unit"])
     return fig
 

@@ -71,6 +71,7 @@ FIGURES = (
     Target("peers-narrow", "peers_chart_narrow", narrow_of="peers"),
     Target("timeline-narrow", "timeline_narrow", narrow_of="timeline"),
     Target("article-vs-sources-narrow", "article_vs_sources_narrow", narrow_of="article-vs-sources"),
+    Target("capex-vs-capital-narrow", "capex_vs_capital_narrow", narrow_of="capex-vs-capital"),
 )
 
 
