@@ -58,3 +58,14 @@ def test_every_claim_from_a_source_not_in_english_has_an_english_gloss(data):
     assert len(foreign) and foreign["evidence_en"].notna().all()
     line = data.set_cell("claims.csv", foreign.index[0], "evidence_en", "")
     assert any(str(p).startswith(f"claims.csv:{line}: evidence_en: is required") for p in validate(data.directory))
+
+
+def test_the_readme_shows_every_chart_and_links_every_phone_drawing():
+    """Each chart is in the gallery and each of its narrow drawings is linked; every figure file it names exists."""
+    from nscale_data.figures import FIGURES
+
+    for target in FIGURES:
+        shown = f"(figures/{target.name}.png)"
+        assert shown in README, f"{target.name} is not in the README"
+    for path in re.findall(r"\((figures/[^)]+)\)", README):
+        assert (REPO / path).is_file(), path
