@@ -73,28 +73,35 @@ def rounds_counted(as_of: AsOf = None, directory: Directory = None) -> pd.DataFr
     return rounds
 
 
-def capital_raised(as_of: AsOf = None, directory: Directory = None) -> int:
+def capital_raised(as_of: AsOf = None, directory: Directory = None) -> int | None:
     """US dollars of equity (rounds and SAFEs) announced by ``as_of``, each counted once.
 
+    None (no figure) while no source has published the amount of any round:
+    a round announced without an amount is not a round of zero.
+
     Examples:
+        >>> capital_raised("2024-06-01") is None  # the seed was announced, its amount not yet published
+        True
         >>> capital_raised("2025-10-03")  # seed, Series A, Series B and the SAFE
         1718000000
         >>> capital_raised("2026-03-09")  # the SAFE is now inside the Series C
         3285000000
     """
     rounds = rounds_counted(as_of, directory)
-    return sum(int(v) for v in rounds.loc[rounds["counted"], "amount_usd"].dropna())
+    amounts = rounds.loc[rounds["counted"], "amount_usd"].dropna()
+    return sum(int(v) for v in amounts) if len(amounts) else None
 
 
-def debt_raised(as_of: AsOf = None, directory: Directory = None, joint_ventures: bool = True) -> int:
+def debt_raised(as_of: AsOf = None, directory: Directory = None, joint_ventures: bool = True) -> int | None:
     """US dollars of committed debt announced by ``as_of``; accordions are never counted.
 
     ``joint_ventures=False`` leaves out facilities whose borrower is, or may
-    be, a joint venture.
+    be, a joint venture. None (no figure) while no facility with a published
+    amount is known: no source then says the company borrowed nothing.
 
     Examples:
-        >>> debt_raised("2025-10-03")
-        0
+        >>> debt_raised("2025-10-03") is None
+        True
         >>> debt_raised()  # the GPU-backed term loan and the Narvik bank financing
         2190000000
         >>> debt_raised(joint_ventures=False)
@@ -103,7 +110,8 @@ def debt_raised(as_of: AsOf = None, directory: Directory = None, joint_ventures:
     facilities = load_debt_facilities(as_of, directory)
     if not joint_ventures:
         facilities = facilities[facilities["borrower"] == "nscale"]
-    return sum(int(v) for v in facilities["amount_usd"].dropna())
+    amounts = facilities["amount_usd"].dropna()
+    return sum(int(v) for v in amounts) if len(amounts) else None
 
 
 def capital_table(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
@@ -543,7 +551,7 @@ def summary(as_of: AsOf = None, directory: Directory = None) -> dict:
     Examples:
         >>> s = summary("2025-10-03")
         >>> s["capital_raised_usd"], s["debt_raised_usd"]
-        (1718000000, 0)
+        (1718000000, None)
         >>> s["gpus_by_region"]["Europe"]["with_targets"], s["gpus_by_region"]["Asia"]["stated"]
         (127640, None)
     """
@@ -572,11 +580,17 @@ def summary(as_of: AsOf = None, directory: Directory = None) -> dict:
         "latest_source": None if latest is None else latest.strftime("%Y-%m-%d"),
         "capital_raised_usd": equity,
         "debt_raised_usd": debt,
-        "equity_and_debt_usd": equity + debt,
+        "equity_and_debt_usd": known_sum(equity, debt),
         "accordions_not_counted_usd": sum(int(v) for v in facilities["accordion_usd"].dropna()),
         "gpus_by_region": by_region,
         "gpus_worldwide": _worldwide(totals, as_of, directory),
     }
+
+
+def known_sum(*values: int | None) -> int | None:
+    """The sum of the values that are figures; None when none is: ``known_sum(5, None)`` is 5, ``known_sum(None)`` None."""
+    known = [v for v in values if v is not None and not pd.isna(v)]
+    return sum(known) if known else None
 
 
 def _plain_number(value) -> int | float | None:

@@ -29,6 +29,7 @@ from nscale_data.analysis import (
     debt_raised,
     events,
     gpus_by_region,
+    known_sum,
     moving_days,
     mw_by_region,
     rounds_counted,
@@ -139,19 +140,22 @@ def capital_and_gpus(dates: tuple[AsOf, ...] | None = None) -> Figure:
     dates, equity, debt, gpus, power, compute = _headline_numbers(dates)
     fig, (money, gpu_ax, mw_ax) = _figure(13, 7.4, ncols=3, width_ratios=[0.8, 1.45, 1.25])
 
+    highest = max((known_sum(e, d) or 0) for e, d in zip(equity, debt)) or 1
     for i, (own, lent) in enumerate(zip(equity, debt)):
+        own, lent = own or 0, lent or 0  # no figure draws nothing and is written as such
         money.bar(i, own / 1e9, width=0.62, **_style(CAPITAL["equity"]))
         if lent:
             money.bar(i, lent / 1e9, bottom=own / 1e9, width=0.62, **_style(CAPITAL["debt"]))
-        money.text(i, (own + lent) / 1e9, _usd(own + lent), ha="center", va="bottom", fontsize=10, fontweight="bold")
+        money.text(i, (own + lent) / 1e9, _capital_words(equity[i], debt[i]), ha="center", va="bottom", fontsize=10,
+                   fontweight="bold")
         for bottom, amount, word in ((0, own, "equity"), (own, lent, "debt")):
-            if amount >= 0.12 * max(e + d for e, d in zip(equity, debt)):
+            if amount >= 0.12 * highest:
                 money.text(i, (bottom + amount / 2) / 1e9, f"{word}\n{_usd(amount)}", ha="center", va="center", fontsize=8.5,
                            color="white" if word == "equity" else "black")
     money.set_xticks(range(len(dates)), [_view(d, "\n") for d in dates])
     money.set_ylabel("Billion US dollars")
     money.set_title("Capital raised", loc="left")
-    money.set_ylim(0, max(e + d for e, d in zip(equity, debt)) / 1e9 * 1.15)
+    money.set_ylim(0, highest / 1e9 * 1.2)
     money.grid(axis="x", visible=False)
 
     every = list(gpus[-1].index)
@@ -187,7 +191,7 @@ def capital_and_gpus(dates: tuple[AsOf, ...] | None = None) -> Figure:
 
     last_gpus = gpus[-1]
     fig.suptitle(
-        f"Nscale has raised {_usd(equity[-1] + debt[-1])} against {_thousands(_total(last_gpus, 'stated'))} stated GPUs "
+        f"Nscale has raised {_usd(known_sum(equity[-1], debt[-1]))} against {_thousands(_total(last_gpus, 'stated'))} stated GPUs "
         f"({_thousands(_total(last_gpus, 'with_up_to'))} with targets and 'up to')",
         x=0.01, ha="left", fontsize=13, fontweight="bold",
     )
@@ -198,6 +202,14 @@ def capital_and_gpus(dates: tuple[AsOf, ...] | None = None) -> Figure:
     _fit_labels(fig, gpu_ax, mw_ax)
     fig.data = _headline_data(dates, equity, debt, gpus, power)
     return fig
+
+
+def _capital_words(equity: int | None, debt: int | None) -> str:
+    """A capital bar's label: its total, and which part has no figure: '$1.7bn\ndebt: no\nfigure'."""
+    missing = [word for word, value in (("equity", equity), ("debt", debt)) if value is None]
+    if len(missing) == 2:
+        return "no figure"
+    return _usd(known_sum(equity, debt)) + (f"\n{missing[0]}: no\nfigure" if missing else "")
 
 
 def _headline_numbers(dates: tuple[AsOf, ...] | None) -> tuple[list, list, list, list, list, list]:
@@ -236,10 +248,11 @@ def capital_and_gpus_narrow(dates: tuple[AsOf, ...] | None = None) -> Figure:
     money, gpu_ax, mw_ax = (fig.add_subplot(grid[i]) for i in range(3))
     size = NARROW_TEXT
     for i, (own, lent) in enumerate(zip(equity, debt)):
-        money.barh(i * 1.2, own / 1e9, height=0.45, **_style(CAPITAL["equity"]))
-        money.barh(i * 1.2, lent / 1e9, left=own / 1e9, height=0.45, **_style(CAPITAL["debt"]))
-        money.text(0, i * 1.2 - 0.3, f"{_view(dates[i], ' ')}: {_usd(own + lent)} ({_usd(own)} equity, {_usd(lent)} debt)",
-                   va="bottom", fontsize=size)
+        money.barh(i * 1.2, (own or 0) / 1e9, height=0.45, **_style(CAPITAL["equity"]))
+        money.barh(i * 1.2, (lent or 0) / 1e9, left=(own or 0) / 1e9, height=0.45, **_style(CAPITAL["debt"]))
+        parts = ", ".join(f"{_usd(v)} {w}" if v is not None else f"{w}: no figure" for w, v in (("equity", own), ("debt", lent)))
+        money.text(0, i * 1.2 - 0.3, f"{_view(dates[i], ' ')}: {_usd(known_sum(own, lent))} ({parts})", va="bottom",
+                   fontsize=size)
     money.set_ylim(len(dates) * 1.2 - 0.7, -0.95)
     money.set_yticks([])
     money.set_title("Capital raised", loc="left", fontsize=size + 1)
@@ -268,7 +281,7 @@ def capital_and_gpus_narrow(dates: tuple[AsOf, ...] | None = None) -> Figure:
     for ax in (money, gpu_ax, mw_ax):
         ax.tick_params(labelsize=size)
     last = gpus[-1]
-    _narrow_frame(fig, f"Nscale has raised {_usd(equity[-1] + debt[-1])} against {_thousands(_total(last, 'stated'))} "
+    _narrow_frame(fig, f"Nscale has raised {_usd(known_sum(equity[-1], debt[-1]))} against {_thousands(_total(last, 'stated'))} "
                        f"stated GPUs ({_thousands(_total(last, 'with_up_to'))} with targets and 'up to')",
                   dates[-1], "Dark: stated; light: targets and letters of intent; hatched: 'up to'. No figure is never zero.",
                   len(set(_source_ids(dates[-1]))))
@@ -1130,9 +1143,11 @@ def _usd(value: float) -> str:
     """Dollars for a chart label.
 
     Examples:
-        >>> _usd(433e6), _usd(1.718e9), _usd(30e6), _usd(0)
-        ('$433m', '$1.7bn', '$30m', '$0')
+        >>> _usd(433e6), _usd(1.718e9), _usd(30e6), _usd(0), _usd(None)
+        ('$433m', '$1.7bn', '$30m', '$0', 'no figure')
     """
+    if value is None or pd.isna(value):
+        return "no figure"
     value = float(value)
     if value == 0:
         return "$0"

@@ -13,7 +13,17 @@ import math
 
 import pandas as pd
 
-from nscale_data.analysis import APPROX_TOLERANCE, SOURCE_RANK, _missing, as_number, capital_raised, debt_raised, round_name, rounds_counted
+from nscale_data.analysis import (
+    APPROX_TOLERANCE,
+    SOURCE_RANK,
+    _missing,
+    as_number,
+    capital_raised,
+    debt_raised,
+    known_sum,
+    round_name,
+    rounds_counted,
+)
 from nscale_data.dataset import (
     AsOf,
     Directory,
@@ -128,9 +138,10 @@ class _CompanyTotals:
             self._seen[key] = (sum(int(amounts[i]) for i in late.index), late["name"].astype(str).tolist())
         return self._seen[key]
 
-    def total(self, attribute: str, date) -> int:
+    def total(self, attribute: str, date) -> int | None:
+        """The company total a claim of ``attribute`` is checked against at ``date``; None where no amount is counted."""
         equity, debt, _ = self.at(date)
-        return equity + debt if attribute == "funding_raised_usd" else equity
+        return known_sum(equity, debt) if attribute == "funding_raised_usd" else equity
 
 
 def conflicts(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
@@ -188,7 +199,8 @@ def _resolve(claim, rows_by_id, owner, columns, stated, kinds, published, compan
     if subject == COMPANY:
         if attribute not in COMPANY_TOTALS:
             return None
-        return company_totals.total(attribute, published), "sum", None
+        total = company_totals.total(attribute, published)
+        return None if total is None else (total, "sum", None)
     parts = subject.split("+")
     table = owner.get(subject)
     candidates = [(table, rows_by_id[table])] if table is not None and attribute in columns[table] else rows_by_id.items()

@@ -182,7 +182,7 @@ def _summary(args) -> int:
     print(_table(["Capital", "US dollars"], [
         ("Equity (rounds and SAFEs, each counted once)", _money(equity)),
         ("Committed debt (uncommitted accordions not counted)", _money(debt)),
-        ("Equity and debt", _money(equity + debt)),
+        ("Equity and debt", _money(result["equity_and_debt_usd"])),
     ], right={1}))
     places = [*result["gpus_by_region"].items(), ("Worldwide", result["gpus_worldwide"])]
     for title, pick in (("GPUs", lambda v, level: v[level]), ("Megawatts", lambda v, level: v["power_mw"][level]),

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from nscale_data.analysis import LEVELS, capacity_totals, capital_raised, debt_raised
+from nscale_data.analysis import LEVELS, capacity_totals, capital_raised, debt_raised, known_sum
 from nscale_data.dataset import AsOf, Directory, load_chips, load_deployments
 
 ASSUMED_COST_PER_GPU_USD = (40_000, 80_000)  # an assumption for comparison, not a sourced figure
@@ -83,7 +83,7 @@ def funding(as_of: AsOf = None, directory: Directory = None, assumed: tuple[floa
     """
     table = plan_cost(as_of, directory)
     equity, debt = capital_raised(as_of, directory), debt_raised(as_of, directory)
-    result: dict = {"equity_usd": equity, "debt_usd": debt, "capital_usd": equity + debt,
+    result: dict = {"equity_usd": equity, "debt_usd": debt, "capital_usd": known_sum(equity, debt),
                     "assumed_cost_per_gpu_usd": tuple(assumed), "contracts": _contracts(as_of, directory)}
     for level in LEVELS:
         gpus = int(table[f"gpus_{level}"].sum()) if len(table) else 0
@@ -95,7 +95,7 @@ def funding(as_of: AsOf = None, directory: Directory = None, assumed: tuple[floa
         result[level] = {
             "gpus": gpus or None, "priced_gpus": priced, "unpriced_gpus": gpus - priced if gpus else None,
             "sourced_cost": sourced, "assumed_cost": cost,
-            "times_capital": None if cost is None or not equity + debt else tuple(c / (equity + debt) for c in cost),
+            "times_capital": None if cost is None or not result["capital_usd"] else tuple(c / result["capital_usd"] for c in cost),
         }
     return result
 

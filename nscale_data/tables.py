@@ -85,7 +85,7 @@ def money(value, qualifier: str | None = None) -> str:
         >>> money(3_285_000_000), money(155_000_000), money(16_455_268_000, "at_least"), money(None), money(0)
         ('$3.29bn', '$155m', '≥ $16.46bn', 'no figure', '$0')
     """
-    if value is None:
+    if value is None or pd.isna(value):
         return "no figure"
     floor = "≥ " if qualifier == "at_least" else ""
     for scale, places, unit in ((10**9, "0.01", "bn"), (10**6, "1", "m")):
@@ -355,14 +355,16 @@ def _value(value, qualifier: str | None = None, attribute: str = "") -> str:
     """A claimed or resolved value as a reader expects it: money in $m, a year plain, a date in the one format.
 
     Examples:
-        >>> _value(1.5e9, "at_least", "amount_usd"), _value(2024, None, "founded_year"), _value("2025-08", None, "announced_date")
-        ('$1,500m (at least)', '2024', 'August 2025')
+        >>> _value(1.5e9, "at_least", "amount_usd"), _value(30_000, "approx", "price_low_usd"), _value(2024, None, "founded_year")
+        ('$1,500m (at least)', '$30,000 (about)', '2024')
+        >>> _value("2025-08", None, "announced_date")
+        'August 2025'
     """
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     words = QUALIFIER_WORDS.get(qualifier or "exact", "")
     if isinstance(value, (int, float)) and attribute.endswith("_usd"):
-        text = f"${float(value) / 1e6:,.0f}m"
+        text = f"${float(value) / 1e6:,.0f}m" if abs(value) >= 1e6 else f"${value:,.0f}"  # a chip's price in dollars
         return f"{text} ({words})" if words else text
     if isinstance(value, (int, float)) and attribute.endswith("_year"):
         return f"{value:.0f}"

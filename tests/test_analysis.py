@@ -41,8 +41,8 @@ def test_equity_counts_the_safe_once():
 
 
 def test_debt_counts_committed_facilities_and_never_the_accordion():
-    assert debt_raised(ARTICLE) == 0
-    assert debt_raised(SPRING) == 0  # announced in February 2026, but no page stating it is dated before 12 May
+    assert debt_raised(ARTICLE) is None  # no facility known: no figure, not zero
+    assert debt_raised(SPRING) is None  # announced in February 2026, but no page stating it is dated before 12 May
     assert debt_raised(PUBLISHED["term_loan"]) == TERM_LOAN + NARVIK_LOAN
     assert debt_raised(REVIEW) == TERM_LOAN + NARVIK_LOAN
     assert summary(REVIEW)["accordions_not_counted_usd"] == NARVIK_ACCORDION
@@ -131,7 +131,8 @@ def test_stargate_norway_is_replaced_and_its_parts_move_to_the_replacement():
 def test_summary_json_shape_at_the_articles_date():
     result = summary(ARTICLE)
     assert (result["as_of"], result["reviewed"], result["latest_source"]) == (ARTICLE, REVIEW, ARTICLE)
-    assert (result["capital_raised_usd"], result["debt_raised_usd"]) == (SEED + SERIES_A + SERIES_B + SAFE, 0)
+    assert (result["capital_raised_usd"], result["debt_raised_usd"]) == (SEED + SERIES_A + SERIES_B + SAFE, None)
+    assert result["equity_and_debt_usd"] == result["capital_raised_usd"]  # no figure for debt adds nothing
     assert set(result["gpus_by_region"]) == {"Europe", "North America", "Middle East", "Asia"}
     europe = result["gpus_by_region"]["Europe"]
     assert set(europe) == {*LEVELS, "low", "high", "power_mw", "h100e", "unknown_mix_gpus", "named_in"}
@@ -159,7 +160,7 @@ def test_summary_at_the_review_date_names_asia_and_gives_both_dates():
 
 def test_every_function_works_before_the_first_event():
     result = summary("2001-01-01")
-    assert result["capital_raised_usd"] == 0 and result["latest_source"] is None
+    assert result["capital_raised_usd"] is None and result["equity_and_debt_usd"] is None and result["latest_source"] is None
     assert all(v["stated"] is None for v in result["gpus_by_region"].values())
     assert conflicts("2001-01-01").empty
     assert worldwide("2001-01-01")["roadmap"] is None
@@ -365,7 +366,8 @@ def test_every_event_row_equals_the_summary_on_its_day():
     for _, row in events().iterrows():
         day = summary(row["date"])
         regions = day["gpus_by_region"].values()
-        assert (row["equity_usd"], row["debt_usd"]) == (day["capital_raised_usd"], day["debt_raised_usd"])
+        for column, total in (("equity_usd", "capital_raised_usd"), ("debt_usd", "debt_raised_usd")):
+            assert (None if pd.isna(row[column]) else row[column]) == day[total], (row["event"], column)
         for level in LEVELS:
             figures = [r[level] for r in regions if r[level] is not None]
             assert (None if pd.isna(row[f"gpus_{level}"]) else row[f"gpus_{level}"]) == (sum(figures) if figures else None)

@@ -47,7 +47,8 @@ def _counted(row: dict, date_column: str, as_of: str | None) -> bool:
 @pytest.mark.parametrize("as_of", DATES)
 def test_nscale_row_is_the_packages_own_totals(as_of):
     row, totals = peers(as_of).loc["nscale"], summary(as_of)
-    assert row["equity_usd"] == totals["capital_raised_usd"] and row["debt_usd"] == totals["debt_raised_usd"]
+    for column, total in (("equity_usd", "capital_raised_usd"), ("debt_usd", "debt_raised_usd")):
+        assert (None if pd.isna(row[column]) else row[column]) == totals[total], column
     for level in LEVELS:
         gpus = [r[level] for r in totals["gpus_by_region"].values() if r[level] is not None]
         mw = [r["power_mw"][level] for r in totals["gpus_by_region"].values() if r["power_mw"][level] is not None]
