@@ -327,7 +327,7 @@ def _fit_labels(fig: Figure, *axes) -> None:
     A label's width is fixed in points while the panel's scale changes with
     its range, so the range is grown a few times until the labels fit.
     """
-    for _ in range(4):
+    for _ in range(8):  # the layout moves as the ticks change, so it takes a few rounds
         fig.draw_without_rendering()
         grown = False
         for ax in axes:
@@ -336,8 +336,8 @@ def _fit_labels(fig: Figure, *axes) -> None:
             per_pixel = (high - low) / panel.width
             right = max((t.get_window_extent().x1 for t in ax.texts if t.get_transform() is ax.transData and t.get_text()),
                         default=panel.x1)
-            if right > panel.x1 - 2:
-                ax.set_xlim(low, high + (right - panel.x1 + 6) * per_pixel * 1.1)
+            if right > panel.x1 - 6:  # a few pixels clear of the next panel
+                ax.set_xlim(low, high + (right - panel.x1 + 10) * per_pixel * 1.1)
                 grown = True
         if not grown:
             return
