@@ -27,6 +27,7 @@ _EXPORTS = {
         "load_deployments", "load_funding_rounds", "load_peer_capacity", "load_peer_capital", "load_sources",
     ],
     "comparison": ["peers", "peers_summary"],
+    "delivery": ["delivery"],
     "validation": ["data_fingerprint", "use_data", "validate"],
     "errors": ["DatasetError", "Problem"],
 }
@@ -62,6 +63,7 @@ __all__ = [
     "data_fingerprint",
     "dataset_as_of",
     "debt_raised",
+    "delivery",
     "events",
     "figures_published",
     "gpu_totals",

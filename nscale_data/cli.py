@@ -85,6 +85,12 @@ def _parser() -> argparse.ArgumentParser:
     checks.add_argument("--data", type=Path, help="a data package directory (default: the packaged data)")
     checks.set_defaults(run=_checks)
 
+    delivery = commands.add_parser("delivery", help="each deployment's expected periods, status and flag (overdue, stale, live)")
+    delivery.add_argument("--as-of", type=_date, help="only what had been published by this date (YYYY-MM-DD, 2000-01-01 to the review date)")
+    delivery.add_argument("--json", action="store_true", help="print JSON: one object per deployment")
+    delivery.add_argument("--data", type=Path, help="a data package directory (default: the packaged data)")
+    delivery.set_defaults(run=_delivery)
+
     figures = commands.add_parser("figures", help="rebuild the stale figures (SVG and PNG) and notebook outputs")
     figures.add_argument("--out", type=Path, default=Path("figures"), help="figure directory (default: figures)")
     figures.add_argument("--notebooks", type=Path, default=Path("notebooks"), help="notebook directory (default: notebooks)")
@@ -350,6 +356,47 @@ def _checks(args) -> int:
         print()
         _say(f"Not checked (no chip with a sourced power): {', '.join(unchecked)}.")
     return 0
+
+
+def _delivery(args) -> int:
+    import pandas as pd
+
+    from nscale_data.delivery import STALE_AFTER_MONTHS, delivery
+
+    table = delivery(args.as_of, args.data)
+    if args.json:
+        records = []
+        for deployment_id, row in table.iterrows():
+            records.append({"deployment_id": deployment_id, **{k: _plain(v) for k, v in row.items() if k != "expected_claims"},
+                            "expected_claims": [{"period": p, "source_id": s, "published": d} for p, s, d in row["expected_claims"]]})
+        print(json.dumps(records, indent=2, ensure_ascii=False))
+        return 0
+    flags = table["flag"].value_counts()
+    _say(f"Deployments: {len(table)}; overdue: {flags.get('overdue', 0)}; stale (no source for {STALE_AFTER_MONTHS} months): "
+         f"{flags.get('stale', 0)}. Late is measured against the latest source, not the review date.")
+    print()
+    rows = []
+    for _, row in table.iterrows():
+        period = row["expected_period"] if isinstance(row["expected_period"], str) else None
+        others = sorted({p for p, _, _ in row["expected_claims"]} - {period})  # what other sources say, side by side
+        expected = (period or "no date") + (f" (or {', '.join(others)})" if others else "")
+        late = f" ({row['months_late']} mo)" if pd.notna(row["months_late"]) else ""
+        rows.append((row["name"], row["status"].replace("_", " "), expected, row["flag"] + late))
+    print(_table(["Deployment", "Status", "Expected", "Flag"], rows))
+    print()
+    _say("Expected: the period the primary source gives; '(or ...)': what other sources say; mo: whole months late.")
+    return 0
+
+
+def _plain(value):
+    """A JSON value: None for no figure, a day as YYYY-MM-DD."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    return int(value) if hasattr(value, "__int__") and not isinstance(value, str) else value
 
 
 def _say(text: str) -> None:

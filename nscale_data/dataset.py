@@ -273,6 +273,11 @@ def _source_known(directory: Path, _stamp: tuple) -> pd.Series:
     return period_end(sources["published_date"], sources["published_date_precision"]).clip(upper=pd.Timestamp(package.as_of))
 
 
+def sources_published(directory: Directory = None) -> pd.Series:
+    """When each source became public: the end of its publication period, capped at the review date."""
+    return _source_known(*_fingerprint(directory)).copy()
+
+
 def status_published(directory: Directory = None) -> pd.Series:
     """When each deployment's status became public: its date, or its source's publication if later (``NaT`` while announced)."""
     return _status_known(*_fingerprint(directory)).copy()

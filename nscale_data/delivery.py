@@ -1,0 +1,116 @@
+"""When the capacity arrives: each deployment's expected periods, status and flag, as the public record stood on a date.
+
+Lateness is measured against the latest source, never against the review
+date: months after the latest source are unknown, not late. A row is
+*overdue* when its expected period ended before the latest source and no
+source says it runs; *stale* when no source has mentioned it for
+``STALE_AFTER_MONTHS`` months before the latest source.
+
+    >>> table = delivery("2026-12-06")
+    >>> sines = table.loc["sines-microsoft"]
+    >>> sines["expected_period"], sines["flag"], int(sines["months_late"])  # due by 31 Mar; the latest source is of 12 May
+    ('2026-Q1', 'overdue', 1)
+    >>> table.loc["loughton-2025-plan", "flag"]  # the plan a later announcement replaced
+    'superseded'
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from nscale_data.dataset import AsOf, Directory, latest_source_date, load_claims, load_deployments, sources_published
+
+STALE_AFTER_MONTHS = 12
+LIVE = ("operating",)  # a source says some of the capacity runs
+STOPPED = ("paused", "withdrawn")
+_PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|H[12]|\d{2}))?$")
+
+
+def period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and last day of an expected period: a year, a half, a quarter or a month.
+
+    Examples:
+        >>> [d.strftime("%Y-%m-%d") for d in period_bounds("2026-Q3")]
+        ['2026-07-01', '2026-09-30']
+        >>> [d.strftime("%Y-%m-%d") for d in period_bounds("2027")]
+        ['2027-01-01', '2027-12-31']
+    """
+    match = _PERIOD.match(str(period))
+    if not match:
+        raise ValueError(f"{period!r}: not a year, half, quarter or month (2026, 2026-H2, 2026-Q3, 2026-07)")
+    year, part = int(match.group(1)), match.group(2)
+    if part is None:
+        first, months = 1, 12
+    elif part[0] == "Q":
+        first, months = 3 * int(part[1]) - 2, 3
+    elif part[0] == "H":
+        first, months = 6 * int(part[1]) - 5, 6
+    else:
+        first, months = int(part), 1
+        if not 1 <= first <= 12:
+            raise ValueError(f"{period!r}: there is no month {first}")
+    start = pd.Timestamp(year=year, month=first, day=1)
+    return start, start + pd.offsets.MonthEnd(months)
+
+
+def delivery(as_of: AsOf = None, directory: Directory = None, stale_after_months: int = STALE_AFTER_MONTHS) -> pd.DataFrame:
+    """Every deployment announced by ``as_of`` with its schedule and a flag, one row each.
+
+    Columns: ``name``, ``region``, ``status`` and ``status_date``; ``expected_period``
+    (the row's, resolved towards the primary source) and ``expected_claims``
+    (every dated claim of a period, ``[(period, source_id, published), ...]``,
+    disagreements side by side); ``last_mentioned`` (the latest publication of
+    a source about the row); ``flag``: ``live``, ``paused``, ``withdrawn``,
+    ``superseded``, ``overdue``, ``stale``, ``scheduled`` or ``no date``; ``months_late`` (whole
+    months from the end of the expected period to the latest source, overdue rows
+    only, else ``None``).
+    """
+    latest = latest_source_date(as_of, directory)
+    deployments = load_deployments(as_of, directory)
+    claims = load_claims(as_of, directory)
+    published = sources_published(directory)
+    mentions: dict[str, pd.Timestamp] = {}
+    for subject, source in zip(claims["subject_id"], claims["source_id"]):
+        for part in str(subject).split("+"):
+            day = published.get(source)
+            if day is not None and (part not in mentions or day > mentions[part]):
+                mentions[part] = day
+    schedule = claims[claims["attribute"] == "expected_period"]
+    rows = []
+    for deployment_id, row in deployments.iterrows():
+        own = [published.get(s) for s in (row["source_id"], row["status_source_id"]) if pd.notna(s) and s in published]
+        last = max([d for d in (*own, mentions.get(deployment_id)) if d is not None and pd.notna(d)], default=None)
+        said = schedule[schedule["subject_id"] == deployment_id]
+        claimed = sorted(((text, source, published[source].strftime("%Y-%m-%d")) for text, source in
+                          zip(said["value_text"], said["source_id"])), key=lambda c: c[2])
+        period = row["expected_period"] if pd.notna(row["expected_period"]) else None
+        flag, late = _flag(row["status"], period, last, latest, stale_after_months)
+        if pd.notna(row["superseded_by"]):
+            flag, late = "superseded", None
+        rows.append({"deployment_id": deployment_id, "name": row["short_name"], "region": row["region"], "status": row["status"],
+                     "status_date": row["status_date"], "expected_period": period, "expected_claims": claimed,
+                     "last_mentioned": last, "flag": flag, "months_late": late})
+    columns = ["deployment_id", "name", "region", "status", "status_date", "expected_period", "expected_claims", "last_mentioned",
+               "flag", "months_late"]
+    table = pd.DataFrame(rows, columns=columns).set_index("deployment_id")
+    table["months_late"] = table["months_late"].astype("Int64")
+    return table
+
+
+def _flag(status: str, period: str | None, last: pd.Timestamp | None, latest: pd.Timestamp | None,
+          stale_after_months: int) -> tuple[str, int | None]:
+    """A row's flag and months late, judged at the latest source."""
+    if status in LIVE:
+        return "live", None
+    if status in STOPPED:
+        return status, None
+    if latest is not None and period is not None:
+        end = period_bounds(period)[1]
+        if end < latest:
+            months = (latest.year - end.year) * 12 + latest.month - end.month - (latest.day < end.day)  # whole months
+            return "overdue", months
+    if latest is not None and last is not None and last < latest - pd.DateOffset(months=stale_after_months):
+        return "stale", None
+    return ("scheduled" if period is not None else "no date"), None
