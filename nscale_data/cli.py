@@ -367,8 +367,10 @@ def _delivery(args) -> int:
     if args.json:
         records = []
         for deployment_id, row in table.iterrows():
-            records.append({"deployment_id": deployment_id, **{k: _plain(v) for k, v in row.items() if k != "expected_claims"},
-                            "expected_claims": [{"period": p, "source_id": s, "published": d} for p, s, d in row["expected_claims"]]})
+            records.append({"deployment_id": deployment_id,
+                            **{k: _plain(v) for k, v in row.items() if k not in ("expected_claims", "risks")},
+                            "expected_claims": [{"period": p, "source_id": s, "published": d} for p, s, d in row["expected_claims"]],
+                            "risks": [{"words": w, "source_id": s, "published": d} for w, s, d in row["risks"]]})
         print(json.dumps(records, indent=2, ensure_ascii=False))
         return 0
     flags = table["flag"].value_counts()
@@ -383,6 +385,9 @@ def _delivery(args) -> int:
         late = f" ({row['months_late']} mo)" if pd.notna(row["months_late"]) else ""
         rows.append((row["name"], row["status"].replace("_", " "), expected, row["flag"] + late))
     print(_table(["Deployment", "Status", "Expected", "Flag"], rows))
+    for _, row in table[table["risks"].str.len() > 0].iterrows():
+        print()
+        _say(f"At risk, {row['name']}: " + "; ".join(f"\"{w}\" ({s}, {d})" for w, s, d in row["risks"]) + ".")
     print()
     _say("Expected: the period the primary source gives; '(or ...)': what other sources say; mo: whole months late.")
     return 0

@@ -3,7 +3,9 @@
 Lateness is measured against the latest source, never against the review
 date: months after the latest source are unknown, not late. A row is
 *overdue* when its expected period ended before the latest source and no
-source says it runs; *stale* when no source has mentioned it for
+source says it runs; *at risk* when a source reports a fact at odds with the
+schedule (a ``site_condition`` claim: Loughton's site "still in use as a
+depot"); *stale* when no source has mentioned it for
 ``STALE_AFTER_MONTHS`` months before the latest source.
 
     >>> table = delivery("2026-12-06")
@@ -25,6 +27,7 @@ from nscale_data.dataset import AsOf, Directory, latest_source_date, load_claims
 STALE_AFTER_MONTHS = 12
 LIVE = ("operating",)  # a source says some of the capacity runs
 STOPPED = ("paused", "withdrawn")
+AT_ODDS = "site_condition"  # a claim's attribute for a reported fact that contradicts the schedule
 _PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|H[12]|\d{2}))?$")
 
 
@@ -63,7 +66,8 @@ def delivery(as_of: AsOf = None, directory: Directory = None, stale_after_months
     (every dated claim of a period, ``[(period, source_id, published), ...]``,
     disagreements side by side); ``last_mentioned`` (the latest publication of
     a source about the row); ``flag``: ``live``, ``paused``, ``withdrawn``,
-    ``superseded``, ``overdue``, ``stale``, ``scheduled`` or ``no date``; ``months_late`` (whole
+    ``superseded``, ``overdue``, ``at risk``, ``stale``, ``scheduled`` or ``no date``;
+    ``risks`` (the facts at odds with the schedule, ``[(words, source_id, published), ...]``); ``months_late`` (whole
     months from the end of the expected period to the latest source, overdue rows
     only, else ``None``).
     """
@@ -78,6 +82,7 @@ def delivery(as_of: AsOf = None, directory: Directory = None, stale_after_months
             if day is not None and (part not in mentions or day > mentions[part]):
                 mentions[part] = day
     schedule = claims[claims["attribute"] == "expected_period"]
+    at_odds = claims[claims["attribute"] == AT_ODDS]
     rows = []
     for deployment_id, row in deployments.iterrows():
         own = [published.get(s) for s in (row["source_id"], row["status_source_id"]) if pd.notna(s) and s in published]
@@ -85,15 +90,20 @@ def delivery(as_of: AsOf = None, directory: Directory = None, stale_after_months
         said = schedule[schedule["subject_id"] == deployment_id]
         claimed = sorted(((text, source, published[source].strftime("%Y-%m-%d")) for text, source in
                           zip(said["value_text"], said["source_id"])), key=lambda c: c[2])
+        reported = at_odds[at_odds["subject_id"] == deployment_id]
+        risks = [(text, source, published[source].strftime("%Y-%m-%d")) for text, source in
+                 zip(reported["value_text"], reported["source_id"])]
         period = row["expected_period"] if pd.notna(row["expected_period"]) else None
         flag, late = _flag(row["status"], period, last, latest, stale_after_months)
+        if risks and flag in ("scheduled", "stale", "no date"):
+            flag = "at risk"
         if pd.notna(row["superseded_by"]):
             flag, late = "superseded", None
         rows.append({"deployment_id": deployment_id, "name": row["short_name"], "region": row["region"], "status": row["status"],
                      "status_date": row["status_date"], "expected_period": period, "expected_claims": claimed,
-                     "last_mentioned": last, "flag": flag, "months_late": late})
+                     "last_mentioned": last, "flag": flag, "months_late": late, "risks": risks})
     columns = ["deployment_id", "name", "region", "status", "status_date", "expected_period", "expected_claims", "last_mentioned",
-               "flag", "months_late"]
+               "flag", "months_late", "risks"]
     table = pd.DataFrame(rows, columns=columns).set_index("deployment_id")
     table["months_late"] = table["months_late"].astype("Int64")
     return table

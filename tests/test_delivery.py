@@ -9,7 +9,7 @@ import sys
 import pandas as pd
 import pytest
 
-from nscale_data import latest_source_date, load_claims, load_deployments
+from nscale_data import latest_source_date, load_claims, load_deployments, load_sources
 from nscale_data.delivery import delivery, period_bounds
 
 DATES = ["2025-10-03", "2026-03-09", "2026-04-30", "2026-12-06"]
@@ -44,6 +44,8 @@ def test_each_flag_follows_from_the_tables_at_the_latest_source(as_of):
             assert got["flag"] == row["status"]
         else:
             assert (got["flag"] == "overdue") == ended, deployment_id
+            if not ended:
+                assert (got["flag"] == "at risk") == bool(got["risks"]), deployment_id
         if got["flag"] == "overdue":
             end = period_bounds(period)[1]
             assert end + pd.DateOffset(months=int(got["months_late"])) <= latest < end + pd.DateOffset(months=int(got["months_late"]) + 1)
@@ -110,3 +112,16 @@ def test_the_command_prints_the_library_table_in_80_columns_and_as_json():
         assert [(c["period"], c["source_id"], c["published"]) for c in record["expected_claims"]] == row["expected_claims"]
     assert records["global-roadmap"]["expected_period"] is None
     assert _run("delivery", "--as-of", "2030-01-01").returncode == 2
+
+
+def test_a_fact_at_odds_with_the_schedule_flags_the_row_from_its_publication():
+    """Loughton's site was reported still in use as a depot (9 March 2026): at risk from then, not before."""
+    claims = load_claims()
+    reported = claims[claims["attribute"] == "site_condition"]
+    assert "loughton" in set(reported["subject_id"])
+    source = reported.loc[reported["subject_id"] == "loughton", "source_id"].iloc[0]
+    published = load_sources().loc[source, "published_date"]
+    before, after = delivery((published - pd.Timedelta(days=1)).strftime("%Y-%m-%d")), delivery()
+    assert before.loc["loughton", "flag"] == "scheduled" and before.loc["loughton", "risks"] == []
+    assert after.loc["loughton", "flag"] == "at risk"
+    assert [w for w, _, _ in after.loc["loughton", "risks"]] == list(reported.loc[reported["subject_id"] == "loughton", "value_text"])
