@@ -294,6 +294,9 @@ def _claims(tables: dict[str, Table], ids: dict[str, set[str]], problems: list[P
                 problems.append(Problem(t.file, line, "value_text", f"{_short(attribute)} is stated in words: fill value_text and leave value empty"))
             elif attribute == "announced_date" and not PARTIAL_DATE.fullmatch(row["value_text"]):
                 problems.append(Problem(t.file, line, "value_text", "a date claim is written YYYY, YYYY-MM or YYYY-MM-DD"))
+            elif attribute == "expected_period" and not EXPECTED_PERIOD.fullmatch(row["value_text"]):
+                problems.append(Problem(t.file, line, "value_text", f"{_short(row['value_text'])} is not a period: write a year, "
+                                        "half, quarter or month (2026, 2026-H2, 2026-Q3, 2026-07)"))
             continue
         if row["value"] is None or row["value_text"] is not None:
             problems.append(Problem(t.file, line, "value", f"{_short(attribute)} is a figure: fill value and leave value_text empty"))
@@ -313,6 +316,9 @@ def _claims(tables: dict[str, Table], ids: dict[str, set[str]], problems: list[P
             )
     _derived(tables, problems)
 
+
+# An expected period: a year, a half, a quarter or a month (nscale_data.delivery.period_bounds reads the same forms).
+EXPECTED_PERIOD = re.compile(r"[0-9]{4}(-Q[1-4]|-H[12]|-(0[1-9]|1[0-2]))?")
 
 # A figure its source prints in thousands or millions: the note says so, and the evidence states value ÷ scale.
 UNIT_NOTE = re.compile(r"\bstated in (thousands|millions)\b", re.IGNORECASE)

@@ -125,3 +125,16 @@ def test_a_fact_at_odds_with_the_schedule_flags_the_row_from_its_publication():
     assert before.loc["loughton", "flag"] == "scheduled" and before.loc["loughton", "risks"] == []
     assert after.loc["loughton", "flag"] == "at risk"
     assert [w for w, _, _ in after.loc["loughton", "risks"]] == list(reported.loc[reported["subject_id"] == "loughton", "value_text"])
+
+
+@pytest.mark.parametrize("text", ["next year", "2026-Q5", "2026-13", "Q3 2026"])
+def test_validate_refuses_an_expected_period_that_is_not_one(data, text):
+    from nscale_data import validate
+    from nscale_data.rules import EXPECTED_PERIOD
+
+    line = data.set_cell("claims.csv", "benzinga-texas-start", "value_text", text)
+    problems = [str(p) for p in validate(data.directory)]
+    assert any(p.startswith(f"claims.csv:{line}: value_text: ") and "is not a period" in p for p in problems), problems
+    assert not EXPECTED_PERIOD.fullmatch(text)
+    with pytest.raises(ValueError):
+        period_bounds(text)  # the tracker reads no form validate refuses
