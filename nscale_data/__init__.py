@@ -27,7 +27,7 @@ _EXPORTS = {
         "load_deployments", "load_funding_rounds", "load_peer_capacity", "load_peer_capital", "load_sources",
     ],
     "comparison": ["peers", "peers_summary"],
-    "delivery": ["delivery"],
+    "delivery": ["capacity_online", "delivery"],
     "validation": ["data_fingerprint", "use_data", "validate"],
     "errors": ["DatasetError", "Problem"],
 }
@@ -55,6 +55,7 @@ __all__ = [
     "DatasetError",
     "Problem",
     "capacity_totals",
+    "capacity_online",
     "capital_raised",
     "capital_table",
     "claim_checks",

@@ -124,3 +124,49 @@ def _flag(status: str, period: str | None, last: pd.Timestamp | None, latest: pd
     if latest is not None and last is not None and last < latest - pd.DateOffset(months=stale_after_months):
         return "stale", None
     return ("scheduled" if period is not None else "no date"), None
+
+
+def _quarter(period: str | None) -> str:
+    """The quarter an expected period ends in ('2026-Q4' for 2026), or 'no date'."""
+    if period is None:
+        return "no date"
+    end = period_bounds(period)[1]
+    return f"{end.year}-Q{(end.month - 1) // 3 + 1}"
+
+
+def capacity_online(as_of: AsOf = None, directory: Directory = None, measure: str = "gpus") -> pd.DataFrame:
+    """Capacity expected online by the quarter its expected period ends, per region and certainty level, cumulated.
+
+    Each row adds what it adds to its region's total (``reconcile``), so a
+    region's quarters and its ``no date`` line sum to the region's total: no
+    overlap is counted twice. ``live`` is the part a source says already
+    runs. A row with no expected period is counted under ``no date``, never
+    given a guessed quarter.
+
+    Examples:
+        >>> table = capacity_online(measure="mw")
+        >>> from nscale_data.analysis import mw_by_region
+        >>> float(table.loc["Europe", "stated"].sum()) == float(mw_by_region().at["Europe", "stated"])
+        True
+    """
+    from nscale_data.analysis import LEVELS, reconcile, regions
+
+    rows = load_deployments(as_of, directory)
+    quarters = {i: _quarter(p if pd.notna(p) else None) for i, p in rows["expected_period"].items()}
+    live = set(rows.index[rows["status"].isin(LIVE)])
+    frames = []
+    for region in regions(directory):
+        for level in LEVELS:
+            adds = reconcile(region, level, measure, as_of, directory)["contributes"].astype("Float64").fillna(0)
+            for deployment_id, value in adds.items():
+                frames.append((region, quarters.get(deployment_id, "no date"), level, float(value),
+                               float(value) if deployment_id in live else 0.0))
+    table = pd.DataFrame(frames, columns=["region", "quarter", "level", "expected", "live"])
+    table = table.groupby(["region", "quarter", "level"], sort=True)[["expected", "live"]].sum().unstack("level")
+    wide = pd.DataFrame({level: table[("expected", level)] for level in LEVELS})
+    wide["live"] = table[("live", "stated")]
+    wide = wide[(wide != 0).any(axis=1)]  # a quarter whose rows add nothing (superseded, paused) is not a line
+    dated = wide.index.get_level_values("quarter") != "no date"
+    for level in LEVELS:
+        wide[f"{level}_to_date"] = wide[level].where(dated).groupby(level="region").cumsum()
+    return wide

@@ -138,3 +138,36 @@ def test_validate_refuses_an_expected_period_that_is_not_one(data, text):
     assert not EXPECTED_PERIOD.fullmatch(text)
     with pytest.raises(ValueError):
         period_bounds(text)  # the tracker reads no form validate refuses
+
+
+@pytest.mark.parametrize("as_of", DATES)
+@pytest.mark.parametrize("measure", ["gpus", "mw"])
+def test_capacity_online_adds_up_to_each_regions_total(as_of, measure):
+    from nscale_data import gpus_by_region
+    from nscale_data.analysis import LEVELS, mw_by_region
+    from nscale_data.delivery import capacity_online
+
+    table = capacity_online(as_of, measure=measure)
+    totals = (gpus_by_region if measure == "gpus" else mw_by_region)(as_of)
+    for region in totals.index:
+        for level in LEVELS:
+            expected = totals.at[region, level]
+            got = table.loc[region, level].sum() if region in table.index.get_level_values("region") else 0
+            assert got == (0 if pd.isna(expected) else float(expected)), (region, level)
+    for region, lines in table.groupby(level="region"):
+        dated = lines.drop(index="no date", level="quarter", errors="ignore")
+        quarters = list(dated.index.get_level_values("quarter"))
+        assert quarters == sorted(quarters)
+        for level in LEVELS:
+            assert dated[f"{level}_to_date"].tolist() == dated[level].cumsum().tolist()
+
+
+def test_capacity_online_puts_each_row_in_the_quarter_its_period_ends():
+    from nscale_data.delivery import capacity_online
+
+    table = capacity_online(measure="mw")
+    rows = load_deployments()
+    texas = rows.loc["texas-microsoft"]
+    assert table.loc[("North America", "2026-Q3"), "stated"] == float(texas["power_mw"])  # 2026-Q3, from its row
+    glomfjord = rows.loc["glomfjord"]
+    assert table.loc[("Europe", "no date"), "live"] == float(glomfjord["power_mw"])  # operating, no expected period
