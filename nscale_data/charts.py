@@ -212,6 +212,11 @@ def _capital_words(equity: int | None, debt: int | None) -> str:
     return _usd(known_sum(equity, debt)) + (f"\n{missing[0]}: no\nfigure" if missing else "")
 
 
+def _capital_parts(equity: int | None, debt: int | None, debt_word: str = "debt") -> str:
+    """'$3.3bn equity, $2.2bn debt', or '$1.7bn equity, debt: no figure' where a part has none."""
+    return ", ".join(f"{_usd(v)} {w}" if v is not None else f"{w}: no figure" for w, v in (("equity", equity), (debt_word, debt)))
+
+
 def _headline_numbers(dates: tuple[AsOf, ...] | None) -> tuple[list, list, list, list, list, list]:
     """The headline chart's numbers at each date: the dates, equity, debt, GPUs, MW and H100e by region."""
     dates = _dates(dates)
@@ -250,8 +255,7 @@ def capital_and_gpus_narrow(dates: tuple[AsOf, ...] | None = None) -> Figure:
     for i, (own, lent) in enumerate(zip(equity, debt)):
         money.barh(i * 1.2, (own or 0) / 1e9, height=0.45, **_style(CAPITAL["equity"]))
         money.barh(i * 1.2, (lent or 0) / 1e9, left=(own or 0) / 1e9, height=0.45, **_style(CAPITAL["debt"]))
-        parts = ", ".join(f"{_usd(v)} {w}" if v is not None else f"{w}: no figure" for w, v in (("equity", own), ("debt", lent)))
-        money.text(0, i * 1.2 - 0.3, f"{_view(dates[i], ' ')}: {_usd(known_sum(own, lent))} ({parts})", va="bottom",
+        money.text(0, i * 1.2 - 0.3, f"{_view(dates[i], ' ')}: {_usd(known_sum(own, lent))} ({_capital_parts(own, lent)})", va="bottom",
                    fontsize=size)
     money.set_ylim(len(dates) * 1.2 - 0.7, -0.95)
     money.set_yticks([])
@@ -387,15 +391,15 @@ def _timeline_steps(as_of: AsOf) -> tuple[pd.Timestamp, pd.DataFrame, pd.DataFra
     return end, table, steps.reindex(dates, method="ffill")
 
 
-def _timeline_panels(money, gpu_ax, table: pd.DataFrame, steps: pd.DataFrame, end: pd.Timestamp, size: float) -> pd.DataFrame:
-    """Draw capital and planned GPUs as steps, shade the months no source covers, number the events; return the numbered events."""
+def _timeline_panels(money, gpu_ax, numbered: pd.DataFrame, steps: pd.DataFrame, end: pd.Timestamp, size: float) -> None:
+    """Draw capital and planned GPUs as steps, shade the months no source covers, and mark the ``numbered`` events."""
     dates = list(steps.index)
     gpu_ax.sharex(money)
-    equity = steps["equity_usd"].astype(float) / 1e9
-    total = equity + steps["debt_usd"].astype(float) / 1e9
+    equity = steps["equity_usd"].astype(float) / 1e9  # NaN (no figure) draws nothing
+    total = equity.fillna(0) + steps["debt_usd"].astype(float).fillna(0) / 1e9
     money.fill_between(dates, 0, equity, step="post", **_style(CAPITAL["equity"]))
-    money.fill_between(dates, equity, total, step="post", **_style(CAPITAL["debt"]))
-    money.set_ylim(0, total.max() * 1.35)
+    money.fill_between(dates, equity.fillna(0), total.where(steps["debt_usd"].notna()), step="post", **_style(CAPITAL["debt"]))
+    money.set_ylim(0, (total.max() or 1) * 1.35)
     previous = pd.Series(0.0, index=dates)
     for level in LEVELS:
         values = steps[f"gpus_{level}"].astype(float).fillna(0) / 1e3
@@ -413,12 +417,10 @@ def _timeline_panels(money, gpu_ax, table: pd.DataFrame, steps: pd.DataFrame, en
         words = f"no dated source\nafter {_day(latest)}:\nunknown" if size < NARROW_TEXT else f"unknown\nafter\n{_day(latest)}"
         gpu_ax.text(latest + (end - latest) / 2, previous.max() * 1.05, words, ha="center", va="center", fontsize=size,
                     color="#444444")
-    numbered = _changing_dates(table)
     money.figure.draw_without_rendering()  # lays out both axes (their x scales are shared) before any number is placed
     small = size if size >= NARROW_TEXT else size - 1  # a phone drawing's numbers are as large as its other text
     _number_events(money, numbered[numbered["capital"]], top=total.max() * 1.3, size=small)
     _number_events(gpu_ax, numbered[~numbered["capital"]], top=previous.max() * 1.25, size=small)
-    return numbered
 
 
 def _event_key(numbered: pd.DataFrame) -> str:
@@ -430,7 +432,7 @@ def _event_key(numbered: pd.DataFrame) -> str:
 
 def _timeline_title(steps: pd.DataFrame, end: pd.Timestamp) -> str:
     last = steps.iloc[-1]
-    return (f"Nscale's capital grew to {_usd(last['equity_usd'] + last['debt_usd'])} and its stated GPU plans to "
+    return (f"Nscale's capital grew to {_usd(known_sum(last['equity_usd'], last['debt_usd']))} and its stated GPU plans to "
             f"{_thousands(last['gpus_stated'])} (as reviewed, {_month(end)})")
 
 
@@ -453,7 +455,8 @@ def timeline(as_of: AsOf = None) -> Figure:
     grid = fig.add_gridspec(2, 2, width_ratios=[2.9, 1.1], height_ratios=[1, 1.25])
     money, gpu_ax, key = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[:, 1])
     key.axis("off")
-    numbered = _timeline_panels(money, gpu_ax, table, steps, end, size=8.5)
+    numbered = _changing_dates(table)
+    _timeline_panels(money, gpu_ax, numbered, steps, end, size=8.5)
     money.set_ylabel("Capital raised,\nbillion US dollars")
     money.set_title("Equity and committed debt, each counted once", loc="left")
     gpu_ax.set_ylabel("Planned GPUs, thousands\n(all regions, overlaps once)")
@@ -483,7 +486,7 @@ def timeline_narrow(as_of: AsOf = None) -> Figure:
     grid = fig.add_gridspec(3, 1, height_ratios=[2.6, 3.0, key_height])
     money, gpu_ax, key = (fig.add_subplot(grid[i]) for i in range(3))
     key.axis("off")
-    numbered = _timeline_panels(money, gpu_ax, table, steps, end, size=size)
+    _timeline_panels(money, gpu_ax, numbered, steps, end, size=size)
     money.set_title("Capital raised", loc="left", fontsize=size + 1)
     money.set_ylabel("Billion US dollars", fontsize=size)
     gpu_ax.set_title("Planned GPUs", loc="left", fontsize=size + 1)
@@ -567,7 +570,7 @@ def _differs(row: pd.Series) -> bool:
     return limit is not None and row["agrees"] is False and abs(float(row["gap"])) > limit
 
 
-def _article_checks(as_of: AsOf) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, str, str, list[str], pd.DataFrame]:
+def _article_checks(as_of: AsOf) -> tuple[pd.DataFrame, pd.DataFrame, str, str, list[str], pd.DataFrame]:
     """The article chart's parts, the same in both layouts: its figures and dates (drawn bottom up), title, note, sources and data."""
     checks = source_checks(ARTICLE, as_of)
     figures = checks[(checks["gap_unit"] == "%")].iloc[::-1]
@@ -591,7 +594,7 @@ def _article_checks(as_of: AsOf) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFra
     percent = data["gap_unit"] == "%"  # the CSV states each gap in the unit it names: percent, not a fraction
     data["gap"] = [round(float(g) * 100, 2) if p and pd.notna(g) else g for g, p in zip(data["gap"], percent)]
     data["differs"] = [_differs(row) for _, row in checks.iterrows()]
-    return figures, dates, checks, finding, note, sources, data
+    return figures, dates, finding, note, sources, data
 
 
 def _gap_words(row: pd.Series, value: float, unit: str) -> str:
@@ -606,7 +609,7 @@ def article_vs_sources(as_of: AsOf = ARTICLE_DATE) -> Figure:
     A claim counts as differing past a threshold (``DIFFERS_BEYOND``: 5% for a
     figure, 7 days for a date); every claim counted is drawn.
     """
-    figures, dates, checks, finding, note, sources, data = _article_checks(as_of)
+    figures, dates, finding, note, sources, data = _article_checks(as_of)
     fig, (left, right) = _figure(13, 6.6, ncols=2, width_ratios=[2.0, 1.1])
     for ax, rows, scale, unit in ((left, figures, 100, "%"), (right, dates, 1, " days")):
         y = range(len(rows))
@@ -638,7 +641,7 @@ def article_vs_sources_narrow(as_of: AsOf = ARTICLE_DATE) -> Figure:
 
     The same numbers as ``article_vs_sources`` (its ``data`` is the same table).
     """
-    figures, dates, checks, finding, note, sources, data = _article_checks(as_of)
+    figures, dates, finding, note, sources, data = _article_checks(as_of)
     size, step = NARROW_TEXT, 2.0
     fig = Chart(figsize=(6.4, 5.0 + 0.75 * (len(figures) + len(dates))), layout="constrained")
     top, bottom = fig.subplots(2, 1, height_ratios=[len(figures) + 0.9, len(dates) + 0.9])
@@ -717,7 +720,7 @@ def _capex_rows(cost_per_gpu_usd: tuple[float, float], as_of: AsOf) -> tuple[lis
         else:
             merged[level] = [level]
     rows = [{"kind": "capital", "name": "Capital raised", "equity": equity, "debt": debt,
-             "words": f"{_usd(capital)}: {_usd(equity)} equity, {_usd(debt)} committed debt"}]
+             "words": f"{_usd(capital)}: {_capital_parts(equity, debt, 'committed debt')}"}]
     data = [("capital", "equity", equity, "USD"), ("capital", "committed debt", debt, "USD")]
     for level, together in merged.items():
         entry = plan[level]
@@ -756,9 +759,9 @@ def _capex_rows(cost_per_gpu_usd: tuple[float, float], as_of: AsOf) -> tuple[lis
 
 def _capex_bar(ax, y: float, row: dict, height: float) -> None:
     """One row of the capex chart: capital stacked, a plan's assumed cost as a range (its sourced cost beside it), contracts dashed."""
-    if row["kind"] == "capital":
-        ax.barh(y, row["equity"] / 1e9, height=height, **_style(CAPITAL["equity"]))
-        ax.barh(y, row["debt"] / 1e9, left=row["equity"] / 1e9, height=height, **_style(CAPITAL["debt"]))
+    if row["kind"] == "capital":  # no figure draws nothing
+        ax.barh(y, (row["equity"] or 0) / 1e9, height=height, **_style(CAPITAL["equity"]))
+        ax.barh(y, (row["debt"] or 0) / 1e9, left=(row["equity"] or 0) / 1e9, height=height, **_style(CAPITAL["debt"]))
     elif row["kind"] == "contracts":
         ax.barh(y, row["value"] / 1e9, height=height, facecolor="white", edgecolor=GREY, linestyle="--", linewidth=1.2)
     else:
@@ -771,7 +774,9 @@ def _capex_bar(ax, y: float, row: dict, height: float) -> None:
 
 def _capex_end(row: dict) -> float:
     """Where a row's bar ends, in US dollars."""
-    return {"capital": lambda: row["equity"] + row["debt"], "contracts": lambda: row["value"]}.get(row["kind"], lambda: row["high"])()
+    if row["kind"] == "capital":
+        return known_sum(row["equity"], row["debt"]) or 0
+    return row["value"] if row["kind"] == "contracts" else row["high"]
 
 
 CAPEX_LEGEND = [CAPITAL["equity"] | {"label": "equity"}, CAPITAL["debt"],

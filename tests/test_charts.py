@@ -244,3 +244,19 @@ def test_no_figure_is_never_drawn_as_a_zero_bar(built):
     assert pd.isna(gpus_by_region().loc["Asia", "stated"])
 
 
+
+
+@pytest.mark.parametrize("chart", ["timeline", "timeline_narrow", "capex_vs_capital", "capex_vs_capital_narrow"])
+def test_a_chart_drawn_before_any_debt_writes_no_figure_and_draws_nothing_for_it(chart):
+    """On 3 Oct 2025 no debt amount was published: the charts still draw, and say so instead of $0."""
+    day = "2025-10-03"
+    assert debt_raised(day) is None and capital_raised(day)
+    fig = getattr(charts, chart)(as_of=day)
+    texts = " ".join(t.get_text() for t in _drawn_texts(fig))
+    assert _usd(capital_raised(day)) in fig.get_suptitle() or "times the capital" in fig.get_suptitle()
+    assert "no figure" not in fig.get_suptitle()
+    if chart.startswith("capex"):
+        assert "committed debt: no figure" in texts
+    debt_colour = mcolors.to_hex(charts.CAPITAL["debt"]["facecolor"])
+    drawn_debt = [p for ax in fig.axes for p in ax.patches if mcolors.to_hex(p.get_facecolor()) == debt_colour and p.get_width() > 0]
+    assert not drawn_debt
