@@ -59,37 +59,15 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--data", type=Path, help="the same directory, named as the other commands name it")
     validate.set_defaults(run=_validate)
 
-    summary = commands.add_parser("summary", help="capital raised and planned GPUs by region")
-    summary.add_argument("--as-of", type=_date, help="only what had been announced by this date (YYYY-MM-DD, 2000-01-01 to the review date)")
-    summary.add_argument("--json", action="store_true", help="print JSON")
-    summary.add_argument("--data", type=Path, help="a data package directory (default: the packaged data)")
-    summary.set_defaults(run=_summary)
-
-    conflicts = commands.add_parser("conflicts", help="claims that disagree with the resolved values")
-    conflicts.add_argument("--as-of", type=_date, help="only claims published by this date (YYYY-MM-DD, 2000-01-01 to the review date)")
-    conflicts.add_argument("--json", action="store_true", help="print JSON")
-    conflicts.add_argument("--wide", action="store_true", help="one wide table with claim and source ids (more than 80 columns)")
-    conflicts.add_argument("--data", type=Path, help="a data package directory (default: the packaged data)")
-    conflicts.set_defaults(run=_conflicts)
-
-    peers = commands.add_parser("peers", help="Nscale beside CoreWeave, Nebius, Crusoe, Lambda and Fluidstack")
-    peers.add_argument("--as-of", type=_date, help="only what had been announced by this date (YYYY-MM-DD, 2000-01-01 to the review date)")
-    peers.add_argument("--json", action="store_true", help="print JSON")
-    peers.add_argument("--wide", action="store_true", help="every level in one wide table (more than 80 columns)")
-    peers.add_argument("--data", type=Path, help="a data package directory (default: the packaged data)")
-    peers.set_defaults(run=_peers)
-
-    checks = commands.add_parser("checks", help="power per GPU against each chip's band: outliers and estimates")
-    checks.add_argument("--as-of", type=_date, help="only what had been published by this date (YYYY-MM-DD, 2000-01-01 to the review date)")
-    checks.add_argument("--json", action="store_true", help="print JSON: every row checked or estimated")
-    checks.add_argument("--data", type=Path, help="a data package directory (default: the packaged data)")
-    checks.set_defaults(run=_checks)
-
-    delivery = commands.add_parser("delivery", help="each deployment's expected periods, status and flag (overdue, stale, live)")
-    delivery.add_argument("--as-of", type=_date, help="only what had been published by this date (YYYY-MM-DD, 2000-01-01 to the review date)")
-    delivery.add_argument("--json", action="store_true", help="print JSON: one object per deployment")
-    delivery.add_argument("--data", type=Path, help="a data package directory (default: the packaged data)")
-    delivery.set_defaults(run=_delivery)
+    _query(commands, "summary", "capital raised and planned GPUs by region", _summary)
+    _query(commands, "conflicts", "claims that disagree with the resolved values", _conflicts, by="only claims published by",
+           wide="one wide table with claim and source ids (more than 80 columns)")
+    _query(commands, "peers", "Nscale beside CoreWeave, Nebius, Crusoe, Lambda and Fluidstack", _peers,
+           wide="every level in one wide table (more than 80 columns)")
+    _query(commands, "checks", "power per GPU against each chip's band: outliers and estimates", _checks,
+           by="only what had been published by", json_help="print JSON: every row checked or estimated")
+    _query(commands, "delivery", "each deployment's expected periods, status and flag (overdue, stale, live)", _delivery,
+           by="only what had been published by", json_help="print JSON: one object per deployment")
 
     figures = commands.add_parser("figures", help="rebuild the stale figures (SVG and PNG) and notebook outputs")
     figures.add_argument("--out", type=Path, default=Path("figures"), help="figure directory (default: figures)")
@@ -321,6 +299,18 @@ def _conflicts(args) -> int:
         _say("nscale-data conflicts --wide shows the claim and source ids in one wide table; --json everything.")
     print(f"\n{len(records)} claim(s) disagree with the resolved values.")
     return 0
+
+
+def _query(commands, name: str, description: str, run, by: str = "only what had been announced by",
+           json_help: str = "print JSON", wide: str | None = None) -> None:
+    """A command that reads the data as of a date: ``--as-of``, ``--json``, ``--wide`` where given, and ``--data``."""
+    command = commands.add_parser(name, help=description)
+    command.add_argument("--as-of", type=_date, help=f"{by} this date (YYYY-MM-DD, 2000-01-01 to the review date)")
+    command.add_argument("--json", action="store_true", help=json_help)
+    if wide:
+        command.add_argument("--wide", action="store_true", help=wide)
+    command.add_argument("--data", type=Path, help="a data package directory (default: the packaged data)")
+    command.set_defaults(run=run)
 
 
 def _checks(args) -> int:

@@ -22,6 +22,7 @@ import re
 
 import pandas as pd
 
+from nscale_data.analysis import LEVELS, reconcile, regions
 from nscale_data.dataset import AsOf, Directory, latest_source_date, load_claims, load_deployments, sources_published
 
 STALE_AFTER_MONTHS = 12
@@ -94,11 +95,7 @@ def delivery(as_of: AsOf = None, directory: Directory = None, stale_after_months
         risks = [(text, source, published[source].strftime("%Y-%m-%d")) for text, source in
                  zip(reported["value_text"], reported["source_id"])]
         period = row["expected_period"] if pd.notna(row["expected_period"]) else None
-        flag, late = _flag(row["status"], period, last, latest, stale_after_months)
-        if risks and flag in ("scheduled", "stale", "no date"):
-            flag = "at risk"
-        if pd.notna(row["superseded_by"]):
-            flag, late = "superseded", None
+        flag, late = _flag(row["status"], pd.notna(row["superseded_by"]), period, bool(risks), last, latest, stale_after_months)
         rows.append({"deployment_id": deployment_id, "name": row["short_name"], "region": row["region"], "status": row["status"],
                      "status_date": row["status_date"], "expected_period": period, "expected_claims": claimed,
                      "last_mentioned": last, "flag": flag, "months_late": late, "risks": risks})
@@ -109,9 +106,11 @@ def delivery(as_of: AsOf = None, directory: Directory = None, stale_after_months
     return table
 
 
-def _flag(status: str, period: str | None, last: pd.Timestamp | None, latest: pd.Timestamp | None,
-          stale_after_months: int) -> tuple[str, int | None]:
-    """A row's flag and months late, judged at the latest source."""
+def _flag(status: str, superseded: bool, period: str | None, at_odds: bool, last: pd.Timestamp | None,
+          latest: pd.Timestamp | None, stale_after_months: int) -> tuple[str, int | None]:
+    """A row's flag and months late, judged at the latest source; the first that applies, in the order of the checks."""
+    if superseded:
+        return "superseded", None
     if status in LIVE:
         return "live", None
     if status in STOPPED:
@@ -121,6 +120,8 @@ def _flag(status: str, period: str | None, last: pd.Timestamp | None, latest: pd
         if end < latest:
             months = (latest.year - end.year) * 12 + latest.month - end.month - (latest.day < end.day)  # whole months
             return "overdue", months
+    if at_odds:
+        return "at risk", None
     if latest is not None and last is not None and last < latest - pd.DateOffset(months=stale_after_months):
         return "stale", None
     return ("scheduled" if period is not None else "no date"), None
@@ -149,8 +150,6 @@ def capacity_online(as_of: AsOf = None, directory: Directory = None, measure: st
         >>> float(table.loc["Europe", "stated"].sum()) == float(mw_by_region().at["Europe", "stated"])
         True
     """
-    from nscale_data.analysis import LEVELS, reconcile, regions
-
     rows = load_deployments(as_of, directory)
     quarters = {i: _quarter(p if pd.notna(p) else None) for i, p in rows["expected_period"].items()}
     live = set(rows.index[rows["status"].isin(LIVE)])

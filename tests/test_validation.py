@@ -59,6 +59,11 @@ def test_validate_runs_without_pandas(data):
         ("deployments.csv", "loughton", "part_of", "atlantis", "'atlantis' is not a deployment_id in deployments.csv"),
         ("funding_rounds.csv", "seed-2023", "included_in", "series-z", "'series-z' is not a round_id in funding_rounds.csv"),
         ("sources.csv", "openai-2025-09-16", "url", "ftp://example.org/x", "does not match the pattern"),
+        ("deployments.csv", "loughton", "gpu_model", "tpu-v9", "'tpu-v9' is not a chip_id in chips.csv"),
+        ("chips.csv", "gb300", "dense_16bit_tflops", "250000", "above the maximum"),
+        ("chips.csv", "gb300", "max_power_kw", "14", "above the maximum"),
+        ("chips.csv", "gb300", "dense_16bit_tflops", "2600", "2600 is not stated by any claim"),
+        ("chips.csv", "b200", "price_low_usd", "50000", "50000 is above price_high_usd"),
     ],
 )
 def test_bad_cell(data, file, row_id, column, value, expected):
