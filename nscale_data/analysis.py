@@ -44,7 +44,7 @@ from nscale_data.dataset import (
     load_sources,
     period_end,
     row_dicts,
-    status_published,
+    load_status_changes,
 )
 from nscale_data.rules import COMPANY, GLOBAL, TEXT_ATTRIBUTES
 
@@ -638,6 +638,15 @@ def moving_days(table: pd.DataFrame) -> list[pd.Timestamp]:
     return [pd.Timestamp(day) for day in moved.index[moved]]
 
 
+def status_words(status: str) -> str:
+    """A status of the history in plain words.
+
+        >>> status_words("under_construction"), status_words("superseded")
+        ('under construction', 'replaced')
+    """
+    return "replaced" if status == "superseded" else status.replace("_", " ")
+
+
 def events(directory: Directory = None) -> pd.DataFrame:
     """Every dated event, in order, with the library's totals on that day (``summary(as_of=date)``).
 
@@ -665,8 +674,8 @@ def _events(_as_of: None, directory: Directory) -> pd.DataFrame:
     def known(frame: pd.DataFrame) -> pd.Series:
         return period_end(frame["announced_date"], frame["announced_date_precision"]).clip(upper=reviewed)
 
-    changed = deployments[deployments["status_date"].notna()]
-    status_known = status_published(directory).reindex(changed.index)
+    changed = load_status_changes(directory=directory)
+    changed = changed[changed["status"] != "letter_of_intent"]  # how a row starts, not a change of it
     names_of = {"funding_rounds": (rounds, [round_name(s, i) for s, i in zip(rounds["stage"], rounds["instrument"])]),
                 "debt_facilities": (facilities, facilities["name"].astype(str).tolist()),
                 "deployments": (deployments, deployments["short_name"].astype(str).tolist())}
@@ -689,9 +698,9 @@ def _events(_as_of: None, directory: Directory) -> pd.DataFrame:
         pd.DataFrame({"date": known(deployments), "kind": "capacity", "subject_id": deployments.index,
                       "event": deployments["short_name"].astype(str) + " announced",
                       "precision": deployments["announced_date_precision"].astype(str)}),
-        pd.DataFrame({"date": status_known, "kind": "status", "subject_id": changed.index,
-                      "event": changed["short_name"].astype(str) + " " + changed["status"].astype(str).str.replace("_", " "),
-                      "precision": "day"}),
+        pd.DataFrame({"date": changed["published"], "kind": "status", "subject_id": changed["deployment_id"].astype(str),
+                      "event": changed["deployment_id"].map(deployments["short_name"]).astype(str) + " "
+                      + changed["status"].astype(str).map(status_words), "precision": "day"}),
     ]
     table = pd.concat([p for p in parts if not p.empty], ignore_index=True)
     table["date"] = pd.to_datetime(table["date"]).astype("datetime64[s]")

@@ -351,6 +351,7 @@ def _checks(args) -> int:
 def _delivery(args) -> int:
     import pandas as pd
 
+    from nscale_data.analysis import status_words
     from nscale_data.delivery import STALE_AFTER_MONTHS, delivery
 
     table = delivery(args.as_of, args.data)
@@ -358,7 +359,8 @@ def _delivery(args) -> int:
         records = []
         for deployment_id, row in table.iterrows():
             records.append({"deployment_id": deployment_id,
-                            **{k: _plain(v) for k, v in row.items() if k not in ("expected_claims", "risks")},
+                            **{k: _plain(v) for k, v in row.items() if k not in ("history", "expected_claims", "risks")},
+                            "history": [{"date": d, "status": s, "source_id": i, "published": p} for d, s, i, p in row["history"]],
                             "expected_claims": [{"period": p, "source_id": s, "published": d} for p, s, d in row["expected_claims"]],
                             "risks": [{"words": w, "source_id": s, "published": d} for w, s, d in row["risks"]]})
         print(json.dumps(records, indent=2, ensure_ascii=False))
@@ -373,8 +375,15 @@ def _delivery(args) -> int:
         others = sorted({p for p, _, _ in row["expected_claims"]} - {period})  # what other sources say, side by side
         expected = (period or "no date") + (f" (or {', '.join(others)})" if others else "")
         late = f" ({row['months_late']} mo)" if pd.notna(row["months_late"]) else ""
-        rows.append((row["name"], row["status"].replace("_", " "), expected, row["flag"] + late))
+        rows.append((row["name"], status_words(row["status"]), expected, row["flag"] + late))
     print(_table(["Deployment", "Status", "Expected", "Flag"], rows))
+    for _, row in table[table["history"].str.len() > 1].iterrows():
+        print()
+        _say(f"{row['name']}: " + "; ".join(f"{status_words(s)} {d} ({i})" for d, s, i, _ in row["history"]) + ".")
+    for _, row in table[table["months_slipped"].fillna(0) != 0].iterrows():
+        print()
+        _say(f"Schedule, {row['name']}: first expected {row['first_expected']}, now {row['expected_period']} "
+             f"({row['months_slipped']:+d} months).")
     for _, row in table[table["risks"].str.len() > 0].iterrows():
         print()
         _say(f"At risk, {row['name']}: " + "; ".join(f"\"{w}\" ({s}, {d})" for w, s, d in row["risks"]) + ".")

@@ -121,6 +121,9 @@ def load_debt_facilities(as_of: AsOf = None, directory: Directory = None) -> pd.
 def load_deployments(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
     """GPU deployments announced by ``as_of``, each with its status as of then.
 
+    The status is the one the latest change published by then gives
+    (``load_status_changes``), else ``announced``.
+
     Examples:
         >>> load_deployments("2026-01-01").loc["stargate-uk", "status"]
         'announced'
@@ -129,11 +132,58 @@ def load_deployments(as_of: AsOf = None, directory: Directory = None) -> pd.Data
     """
     deployments = _load("deployments", as_of, directory)
     if as_of is not None:
-        later = _status_known(*_fingerprint(directory)).reindex(deployments.index) > _timestamp(as_of)
-        deployments.loc[later, "status"] = "announced"
-        deployments.loc[later, ["status_date", "status_source_id"]] = pd.NA
+        changes = load_status_changes(as_of, directory)
+        counting = changes[changes["counts_as"].notna()].sort_values(["date", "line"], kind="stable")
+        last = counting.groupby("deployment_id", observed=True).tail(1).set_index("deployment_id")
+        last = last[last.index.isin(deployments.index)]
+        dated = last[last["counts_as"].isin(rules.STATUS_CHANGES)]
+        status = pd.Series("announced", index=deployments.index, dtype=object)
+        status.update(last["counts_as"])
+        deployments["status"] = status.astype(deployments["status"].dtype)
+        deployments["status_date"] = dated["date"].reindex(deployments.index)
+        deployments["status_source_id"] = dated["source_id"].reindex(deployments.index)
     _unlink(deployments, list(rules.LINKS))
     return deployments
+
+
+def load_status_changes(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
+    """Each dated change of a deployment's status published by ``as_of``, with the source and words that state it.
+
+    Columns beside the file's: ``source_id`` and ``evidence`` (the claim's),
+    ``published`` (the day the change became public: its date's period end or
+    its source's publication, whichever is later; a change dated on the row's
+    announcement is public with the row), ``counts_as`` (how the row counts
+    from then, ``rules.COUNTS_AS``; empty for a change that does not alter it)
+    and ``line`` (its order in the file, for changes of one day).
+
+    Examples:
+        >>> changes = load_status_changes()
+        >>> changes.loc["stargate-uk-paused", ["status", "source_id", "evidence"]].tolist()
+        ['paused', 'digitallook-2026-04-09', 'puts Stargate UK data centre project on ice']
+    """
+    directory, stamp = _fingerprint(directory)
+    changes = _status_changes(directory, stamp).copy()
+    if as_of is None:
+        return changes
+    _load("deployments", as_of, directory)  # refuses a date after the review date, as every loader does
+    return changes[changes["published"] <= _timestamp(as_of)]
+
+
+@lru_cache(maxsize=8)
+def _status_changes(directory: Path, _stamp: tuple) -> pd.DataFrame:
+    package, frames = _tables(directory, _stamp)
+    changes, claims, deployments = frames["status_changes"].copy(), frames["claims"], frames["deployments"]
+    changes["line"] = range(len(changes))
+    changes["source_id"] = changes["claim_id"].map(claims["source_id"]).astype("str")
+    changes["evidence"] = changes["claim_id"].map(claims["evidence"]).astype("str")
+    announced = changes["deployment_id"].map(deployments["announced_date"]).astype("datetime64[s]")
+    row_known = changes["deployment_id"].map(_known(directory, _stamp, "deployments")).astype("datetime64[s]")
+    own = pd.concat([period_end(changes["date"], changes["date_precision"]),
+                     changes["source_id"].map(_source_known(directory, _stamp)).astype("datetime64[s]")], axis=1).max(axis=1)
+    published = own.where(changes["date"] > announced, row_known)
+    changes["published"] = published.clip(upper=pd.Timestamp(package.as_of)).astype("datetime64[s]")
+    changes["counts_as"] = changes["status"].astype(str).map(rules.COUNTS_AS)
+    return changes.sort_values(["deployment_id", "date", "line"], kind="stable")
 
 
 def load_chips(directory: Directory = None) -> pd.DataFrame:
@@ -276,20 +326,6 @@ def _source_known(directory: Path, _stamp: tuple) -> pd.Series:
 def sources_published(directory: Directory = None) -> pd.Series:
     """When each source became public: the end of its publication period, capped at the review date."""
     return _source_known(*_fingerprint(directory)).copy()
-
-
-def status_published(directory: Directory = None) -> pd.Series:
-    """When each deployment's status became public: its date, or its source's publication if later (``NaT`` while announced)."""
-    return _status_known(*_fingerprint(directory)).copy()
-
-
-@lru_cache(maxsize=8)
-def _status_known(directory: Path, _stamp: tuple) -> pd.Series:
-    """When each deployment's status became public: its date, or its source's publication if that is later."""
-    _, frames = _tables(directory, _stamp)
-    deployments = frames["deployments"]
-    published = deployments["status_source_id"].map(_source_known(directory, _stamp)).astype("datetime64[s]")
-    return pd.concat([deployments["status_date"], published], axis=1).max(axis=1)
 
 
 @lru_cache(maxsize=64)

@@ -23,11 +23,12 @@ import re
 import pandas as pd
 
 from nscale_data.analysis import LEVELS, reconcile, regions
-from nscale_data.dataset import AsOf, Directory, latest_source_date, load_claims, load_deployments, sources_published
+from nscale_data.dataset import (AsOf, Directory, latest_source_date, load_claims, load_deployments, load_status_changes,
+                                 sources_published)
 
 STALE_AFTER_MONTHS = 12
-LIVE = ("operating",)  # a source says some of the capacity runs
-STOPPED = ("paused", "withdrawn")
+LIVE = ("energised", "operating", "delivered")  # a source says some of the capacity runs
+STOPPED = ("paused", "withdrawn", "cancelled")
 AT_ODDS = "site_condition"  # a claim's attribute for a reported fact that contradicts the schedule
 _PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|H[12]|\d{2}))?$")
 
@@ -60,22 +61,28 @@ def period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
 
 
 def delivery(as_of: AsOf = None, directory: Directory = None, stale_after_months: int = STALE_AFTER_MONTHS) -> pd.DataFrame:
-    """Every deployment announced by ``as_of`` with its schedule and a flag, one row each.
+    """Every deployment announced by ``as_of`` with its status history, schedule and a flag, one row each.
 
-    Columns: ``name``, ``region``, ``status`` and ``status_date``; ``expected_period``
-    (the row's, resolved towards the primary source) and ``expected_claims``
-    (every dated claim of a period, ``[(period, source_id, published), ...]``,
-    disagreements side by side); ``last_mentioned`` (the latest publication of
-    a source about the row); ``flag``: ``live``, ``paused``, ``withdrawn``,
-    ``superseded``, ``overdue``, ``at risk``, ``stale``, ``scheduled`` or ``no date``;
-    ``risks`` (the facts at odds with the schedule, ``[(words, source_id, published), ...]``); ``months_late`` (whole
-    months from the end of the expected period to the latest source, overdue rows
-    only, else ``None``).
+    Columns: ``name``, ``region``; ``status`` and ``status_date`` (the latest
+    entry of ``history``: ``[(date, status, source_id, published), ...]``, from
+    the announcement on, each change counted from its source's publication);
+    ``expected_period`` (the row's, resolved towards the primary source) and
+    ``expected_claims`` (every dated claim of a period, ``[(period, source_id,
+    published), ...]``, disagreements side by side); ``first_expected`` (the
+    period of the earliest such claim) and ``months_slipped`` (whole months from
+    its end to the end of ``expected_period``: negative if brought forward,
+    ``<NA>`` without a claim); ``last_mentioned`` (the latest publication of a
+    source about the row); ``flag``: ``live``, ``paused``, ``withdrawn``,
+    ``cancelled``, ``superseded``, ``overdue``, ``at risk``, ``stale``,
+    ``scheduled`` or ``no date``; ``months_late`` (whole months from the end of
+    the expected period to the latest source, overdue rows only); ``risks`` (the
+    facts at odds with the schedule, ``[(words, source_id, published), ...]``).
     """
     latest = latest_source_date(as_of, directory)
     deployments = load_deployments(as_of, directory)
     claims = load_claims(as_of, directory)
     published = sources_published(directory)
+    changes = load_status_changes(as_of, directory)
     mentions: dict[str, pd.Timestamp] = {}
     for subject, source in zip(claims["subject_id"], claims["source_id"]):
         for part in str(subject).split("+"):
@@ -86,6 +93,7 @@ def delivery(as_of: AsOf = None, directory: Directory = None, stale_after_months
     at_odds = claims[claims["attribute"] == AT_ODDS]
     rows = []
     for deployment_id, row in deployments.iterrows():
+        history = _history(row, changes[changes["deployment_id"] == deployment_id], published)
         own = [published.get(s) for s in (row["source_id"], row["status_source_id"]) if pd.notna(s) and s in published]
         last = max([d for d in (*own, mentions.get(deployment_id)) if d is not None and pd.notna(d)], default=None)
         said = schedule[schedule["subject_id"] == deployment_id]
@@ -95,15 +103,47 @@ def delivery(as_of: AsOf = None, directory: Directory = None, stale_after_months
         risks = [(text, source, published[source].strftime("%Y-%m-%d")) for text, source in
                  zip(reported["value_text"], reported["source_id"])]
         period = row["expected_period"] if pd.notna(row["expected_period"]) else None
-        flag, late = _flag(row["status"], pd.notna(row["superseded_by"]), period, bool(risks), last, latest, stale_after_months)
-        rows.append({"deployment_id": deployment_id, "name": row["short_name"], "region": row["region"], "status": row["status"],
-                     "status_date": row["status_date"], "expected_period": period, "expected_claims": claimed,
-                     "last_mentioned": last, "flag": flag, "months_late": late, "risks": risks})
-    columns = ["deployment_id", "name", "region", "status", "status_date", "expected_period", "expected_claims", "last_mentioned",
-               "flag", "months_late", "risks"]
+        first = claimed[0][0] if claimed else None
+        slipped = _month_count(period_bounds(period)[1]) - _month_count(period_bounds(first)[1]) if first and period else None
+        status, since = history[-1][1], pd.Timestamp(history[-1][0])
+        flag, late = _flag(status, pd.notna(row["superseded_by"]), period, bool(risks), last, latest, stale_after_months)
+        rows.append({"deployment_id": deployment_id, "name": row["short_name"], "region": row["region"], "status": status,
+                     "status_date": since, "history": history, "expected_period": period, "expected_claims": claimed,
+                     "first_expected": first, "months_slipped": slipped, "last_mentioned": last, "flag": flag,
+                     "months_late": late, "risks": risks})
+    columns = ["deployment_id", "name", "region", "status", "status_date", "history", "expected_period", "expected_claims",
+               "first_expected", "months_slipped", "last_mentioned", "flag", "months_late", "risks"]
     table = pd.DataFrame(rows, columns=columns).set_index("deployment_id")
-    table["months_late"] = table["months_late"].astype("Int64")
+    for column in ("months_slipped", "months_late"):
+        table[column] = table[column].astype("Int64")
     return table
+
+
+def _history(row: pd.Series, changes: pd.DataFrame, published: pd.Series) -> list[tuple[str, str, str, str]]:
+    """A row's statuses in order, ``(date, status, source_id, published)``: its announcement, then each change.
+
+    A letter of intent dated on the announcement is how the row starts, not a change after it.
+    """
+    day = row["announced_date"].strftime("%Y-%m-%d")
+    start = (day, "announced", row["source_id"], published[row["source_id"]].strftime("%Y-%m-%d"))
+    history = [start]
+    for date, status, source, known in zip(changes["date"], changes["status"], changes["source_id"], changes["published"]):
+        entry = (date.strftime("%Y-%m-%d"), str(status), source, known.strftime("%Y-%m-%d"))
+        if status == "letter_of_intent" and date <= row["announced_date"]:
+            history[0] = entry
+        else:
+            history.append(entry)
+    return history
+
+
+def _month_count(day: pd.Timestamp) -> int:
+    """Months since year 0, to count the months between two periods' ends."""
+    return day.year * 12 + day.month - 1
+
+
+def _months_after(end: pd.Timestamp, later: pd.Timestamp) -> int:
+    """Whole months from ``end`` to ``later``."""
+    return _month_count(later) - _month_count(end) - (later.day < end.day)
 
 
 def _flag(status: str, superseded: bool, period: str | None, at_odds: bool, last: pd.Timestamp | None,
@@ -118,8 +158,7 @@ def _flag(status: str, superseded: bool, period: str | None, at_odds: bool, last
     if latest is not None and period is not None:
         end = period_bounds(period)[1]
         if end < latest:
-            months = (latest.year - end.year) * 12 + latest.month - end.month - (latest.day < end.day)  # whole months
-            return "overdue", months
+            return "overdue", _months_after(end, latest)
     if at_odds:
         return "at risk", None
     if latest is not None and last is not None and last < latest - pd.DateOffset(months=stale_after_months):
@@ -152,7 +191,7 @@ def capacity_online(as_of: AsOf = None, directory: Directory = None, measure: st
     """
     rows = load_deployments(as_of, directory)
     quarters = {i: _quarter(p if pd.notna(p) else None) for i, p in rows["expected_period"].items()}
-    live = set(rows.index[rows["status"].isin(LIVE)])
+    live = set(rows.index[rows["status"] == "operating"])  # energised and delivered rows count as operating
     frames = []
     for region in regions(directory):
         for level in LEVELS:

@@ -43,6 +43,13 @@ SUBJECT_TABLES = {
     "peer_capital": "item_id", "peer_capacity": "figure_id", "chips": "chip_id",
 }
 STATUS_CHANGES = frozenset({"operating", "paused", "withdrawn"})  # statuses that take a date and a source
+# How each status of the history (status_changes.csv) counts in the totals; None: a change that does not alter it.
+COUNTS_AS = {
+    "letter_of_intent": "letter_of_intent", "contracted": "announced", "under_construction": "announced",
+    "energised": "operating", "operating": "operating", "delivered": "operating",
+    "paused": "paused", "withdrawn": "withdrawn", "cancelled": "withdrawn", "superseded": None,
+}
+BUILD_ORDER = {"contracted": 1, "under_construction": 2, "energised": 3, "operating": 3, "delivered": 4}  # a build moves forward
 
 
 def period_end(date: dt.date, precision: str) -> dt.date:
@@ -75,6 +82,8 @@ def check(tables: dict[str, Table], as_of: dt.date, problems: list[Problem]) -> 
     ids = {name: {row[key] for row in tables[name].rows} for name, key in SUBJECT_TABLES.items()}
     _claims(tables, ids, problems)
     _traced(tables, problems)
+    _status_history(tables, problems)
+    _schedules(tables, problems)
     _changes(tables, problems)
 
 
@@ -108,7 +117,7 @@ def _dates(tables: dict[str, Table], as_of: dt.date, problems: list[Problem]) ->
                     )
     for table, column in (("sources", "published_date"), ("funding_rounds", "announced_date"),
                           ("debt_facilities", "announced_date"), ("deployments", "announced_date"),
-                          ("peer_capital", "announced_date"), ("peer_capacity", "stated_date")):
+                          ("peer_capital", "announced_date"), ("peer_capacity", "stated_date"), ("status_changes", "date")):
         t = tables[table]
         for row, line in zip(t.rows, t.lines):
             date, precision = row[column], row[f"{column}_precision"]
@@ -404,6 +413,72 @@ def _traced(tables: dict[str, Table], problems: list[Problem]) -> None:
                     problems.append(
                         Problem(t.file, line, column, f"{value:g} is not stated by any claim; add one to claims.csv with its source and evidence")
                     )
+
+
+def _status_history(tables: dict[str, Table], problems: list[Problem]) -> None:
+    """Each status change follows its row's announcement, is stated by a claim of that row, and agrees with the others
+    of its day; a build does not move back; and each deployment's status is the one its latest counting change gives."""
+    t, d = tables["status_changes"], tables["deployments"]
+    rows = {row["deployment_id"]: row for row in d.rows}
+    claims = {row["claim_id"]: row for row in tables["claims"].rows}
+    history: dict[str, list[tuple[dt.date, int, dict]]] = {}
+    on_day: dict[tuple[str, dt.date], str] = {}
+    for row, line in zip(t.rows, t.lines):
+        deployment, claim = rows.get(row["deployment_id"]), claims.get(row["claim_id"])
+        if deployment is None or claim is None:
+            continue  # reported by the foreign keys
+        name, status, date = row["deployment_id"], row["status"], row["date"]
+        if date < deployment["announced_date"]:
+            problems.append(Problem(t.file, line, "date", f"is before {name}'s announcement ({deployment['announced_date']})"))
+        attribute, value = ("superseded_by", deployment["superseded_by"]) if status == "superseded" else ("status", status)
+        if name not in claim["subject_id"].split("+"):
+            problems.append(Problem(t.file, line, "claim_id", f"{_short(row['claim_id'])} is a claim about {_short(claim['subject_id'])}, not {name}"))
+        elif (claim["attribute"], claim["value_text"]) != (attribute, value):
+            said = _short(claim["value_text"]) if claim["value_text"] is not None else (
+                f"{claim['value']:g}" if claim["value"] is not None else "nothing")
+            problems.append(Problem(t.file, line, "claim_id", f"{_short(row['claim_id'])} states {claim['attribute']} {said}, "
+                                    f"not {attribute} {_short(value)}"))
+        if on_day.setdefault((name, date), status) != status:
+            problems.append(Problem(t.file, line, "status", f"{name} also changes to {on_day[name, date]!r} on {date}; "
+                                    "two changes of one row on one day must agree"))
+        history.setdefault(name, []).append((date, line, row))
+    for changes in history.values():
+        reached: dict | None = None
+        for _, line, row in sorted(changes, key=lambda c: (c[0], c[1])):
+            step = BUILD_ORDER.get(row["status"])
+            if step is not None and reached is not None and step < BUILD_ORDER[reached["status"]]:
+                problems.append(Problem(t.file, line, "status", f"{row['status']!r} on {row['date']} comes after "
+                                        f"{reached['status']!r} on {reached['date']}: a build does not move back"))
+            elif step is not None:
+                reached = row
+    for row, line in zip(d.rows, d.lines):
+        counting = [c for _, _, c in sorted(history.get(row["deployment_id"], []), key=lambda c: (c[0], c[1]))
+                    if COUNTS_AS[c["status"]] is not None]
+        if not counting:
+            if row["status"] != "announced":
+                problems.append(Problem(d.file, line, "status", f"{row['status']!r} has no change in {t.file}; record it there with its claim"))
+            continue
+        last = counting[-1]
+        expected = COUNTS_AS[last["status"]]
+        if row["status"] != expected:
+            problems.append(Problem(d.file, line, "status", f"is {row['status']!r}, but its latest change in {t.file} "
+                                    f"({last['change_id']}, {last['status']}) makes it {expected!r}"))
+        elif expected in STATUS_CHANGES:
+            source = claims[last["claim_id"]]["source_id"]
+            for column, value in (("status_date", last["date"]), ("status_source_id", source)):
+                if row[column] is not None and row[column] != value:
+                    problems.append(Problem(d.file, line, column, f"is {row[column]}, but its latest change in {t.file} "
+                                            f"({last['change_id']}) gives {value}"))
+
+
+def _schedules(tables: dict[str, Table], problems: list[Problem]) -> None:
+    """A deployment's expected period is stated by a claim about it; other sources' periods stay claims beside it."""
+    stated = {(row["subject_id"], row["value_text"]) for row in tables["claims"].rows if row["attribute"] == "expected_period"}
+    d = tables["deployments"]
+    for row, line in zip(d.rows, d.lines):
+        if row["expected_period"] is not None and (row["deployment_id"], row["expected_period"]) not in stated:
+            problems.append(Problem(d.file, line, "expected_period", f"{row['expected_period']} is not stated by any claim; "
+                                    "add one to claims.csv with its source and evidence"))
 
 
 def _changes(tables: dict[str, Table], problems: list[Problem]) -> None:

@@ -32,7 +32,7 @@ TYPES = ("string", "integer", "number", "date")
 # Fields whose values the code interprets: a package may not add values to their enums.
 INTERPRETED = frozenset({
     "kind", "published_date_precision", "announced_date_precision", "gpu_count_qualifier", "power_mw_qualifier",
-    "qualifier", "status", "borrower", "instrument", "figures_from", "measure", "scope", "listing",
+    "qualifier", "status", "borrower", "date_precision", "instrument", "figures_from", "measure", "scope", "listing",
 })
 # The only patterns a package may use: the project's own, known to run in linear time.
 PATTERNS = frozenset({
@@ -58,6 +58,7 @@ ENFORCED: dict[tuple[str, str], dict] = {
                           "qualifier", "source_id"),
         "claims": ("claim_id", "subject_id", "attribute", "qualifier", "source_id", "evidence"),
         "chips": ("chip_id", "vendor", "name", "generation"),
+        "status_changes": ("change_id", "deployment_id", "status", "date", "date_precision", "claim_id"),
     }.items() for column in columns},
     # A chip's figures: no GPU does more than 100 PFLOP/s dense or draws more than 10 kW.
     **{("chips", column): {"minimum": 0, "maximum": 10**5} for column in ("dense_16bit_tflops", "dense_8bit_tflops")},

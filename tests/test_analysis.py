@@ -237,6 +237,13 @@ def _deployment(data, row_id, count, qualifier="exact", power=None, **extra):
     }
     values.update(extra)
     data.append("deployments.csv", values)
+    if values["status"] != "announced":  # the change that gave the row its status, stated by a claim
+        source = values.get("status_source_id") or values["source_id"]
+        data.append("claims.csv", {"claim_id": f"claim-{row_id}-status", "subject_id": row_id, "attribute": "status",
+                                   "value_text": values["status"], "qualifier": "exact", "source_id": source, "evidence": values["status"]})
+        data.append("status_changes.csv", {"change_id": f"{row_id}-{values['status']}".replace("_", "-"), "deployment_id": row_id,
+                                           "status": values["status"], "date": values.get("status_date") or values["announced_date"],
+                                           "date_precision": "day", "claim_id": f"claim-{row_id}-status"})
 
 
 @pytest.fixture
@@ -251,6 +258,7 @@ def empty(data):
     ids = {row[0] for row in deployments[1:]}
     data.write_rows("claims.csv", [c for c in claims if not set(c[1].split("+")) & ids])
     data.write_rows("changes.csv", data.rows("changes.csv")[:1])
+    data.write_rows("status_changes.csv", data.rows("status_changes.csv")[:1])
     return data
 
 

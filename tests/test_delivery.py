@@ -1,7 +1,8 @@
-"""The delivery tracker's first cut: expected periods side by side, and flags judged at the latest source."""
+"""The delivery tracker: status histories, expected periods side by side, and flags judged at the latest source."""
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -9,8 +10,11 @@ import sys
 import pandas as pd
 import pytest
 
-from nscale_data import latest_source_date, load_claims, load_deployments, load_sources
+from nscale_data import latest_source_date, load_claims, load_deployments, load_sources, validate
+from nscale_data.dataset import load_status_changes
 from nscale_data.delivery import delivery, period_bounds
+from nscale_data.rules import COUNTS_AS
+from nscale_data.schema import PACKAGED_DATA
 
 DATES = ["2025-10-03", "2026-03-09", "2026-04-30", "2026-12-06"]
 
@@ -77,13 +81,66 @@ def test_disagreeing_periods_are_kept_side_by_side():
     assert {p for p, _, _ in table.loc["texas-microsoft", "expected_claims"]} == {"2026-Q3", "2027-Q3"}
 
 
+def _csv(name: str) -> list[dict]:
+    with open(PACKAGED_DATA / name, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_each_history_is_the_announcement_then_the_changes_in_the_file():
+    changes, claims = _csv("status_changes.csv"), {c["claim_id"]: c for c in _csv("claims.csv")}
+    assert changes, "the history holds the recorded changes"
+    table = delivery()
+    for row in _csv("deployments.csv"):
+        own = sorted((c for c in changes if c["deployment_id"] == row["deployment_id"]), key=lambda c: c["date"])
+        later = [(c["date"], c["status"], claims[c["claim_id"]]["source_id"]) for c in own
+                 if not (c["status"] == "letter_of_intent" and c["date"] <= row["announced_date"])]
+        history = table.loc[row["deployment_id"], "history"]
+        assert [h[:3] for h in history[1:]] == later, row["deployment_id"]
+        assert history[0][1] == ("letter_of_intent" if len(own) > len(later) else "announced")
+        assert table.loc[row["deployment_id"], "status"] == history[-1][1]
+
+
+@pytest.mark.parametrize("change_id", [c["change_id"] for c in _csv("status_changes.csv") if COUNTS_AS[c["status"]]])
+def test_a_status_counts_from_the_day_its_source_is_published(change_id):
+    change = load_status_changes().loc[change_id]
+    day = change["published"]
+    rows = load_deployments(day)
+    assert rows.loc[change["deployment_id"], "status"] == COUNTS_AS[change["status"]]
+    before = load_deployments(day - pd.Timedelta(days=1))  # the row is not there yet, or counts otherwise
+    assert change["deployment_id"] not in before.index or before.loc[change["deployment_id"], "status"] != COUNTS_AS[change["status"]]
+
+
+def _runs(data, row_id: str, source: str, day: str) -> None:
+    """On a copy of the data, a source saying the row runs, recorded as a change with its claim."""
+    data.append("claims.csv", {"claim_id": f"test-{row_id}-runs", "subject_id": row_id, "attribute": "status", "value_text": "operating",
+                               "qualifier": "exact", "source_id": source, "evidence": "is now live"})
+    data.append("status_changes.csv", {"change_id": f"test-{row_id}-operating", "deployment_id": row_id, "status": "operating",
+                                       "date": day, "date_precision": "day", "claim_id": f"test-{row_id}-runs"})
+    data.set_cell("deployments.csv", row_id, "status", "operating")
+    data.set_cell("deployments.csv", row_id, "status_date", day)
+    data.set_cell("deployments.csv", row_id, "status_source_id", source)
+
+
 def test_a_source_saying_it_runs_clears_the_overdue_flag(data):
     assert delivery(directory=data.directory).loc["sines-microsoft", "flag"] == "overdue"
-    data.set_cell("deployments.csv", "sines-microsoft", "status", "operating")
-    data.set_cell("deployments.csv", "sines-microsoft", "status_date", "2026-05-12")
-    data.set_cell("deployments.csv", "sines-microsoft", "status_source_id", "benzinga-2025-10-15")
+    _runs(data, "sines-microsoft", "reuters-gbaf-2026-04-23", "2026-04-23")
+    assert validate(data.directory) == []
     table = delivery(directory=data.directory)
     assert table.loc["sines-microsoft", "flag"] == "live" and pd.isna(table.loc["sines-microsoft", "months_late"])
+    assert table.loc["sines-microsoft", "history"][-1] == ("2026-04-23", "operating", "reuters-gbaf-2026-04-23", "2026-04-23")
+    assert delivery("2026-04-22", data.directory).loc["sines-microsoft", "flag"] == "overdue"  # before its source, still late
+
+
+def test_a_later_period_from_the_primary_source_shows_how_far_the_schedule_slipped(data):
+    table = delivery()
+    assert table.loc["sines-microsoft", "first_expected"] == "2026-Q1" and table.loc["sines-microsoft", "months_slipped"] == 0
+    data.append("claims.csv", {"claim_id": "test-sines-later", "subject_id": "sines-microsoft", "attribute": "expected_period",
+                               "value_text": "2026-Q3", "qualifier": "exact", "source_id": "reuters-gbaf-2026-04-23", "evidence": "Q3 2026"})
+    data.set_cell("deployments.csv", "sines-microsoft", "expected_period", "2026-Q3")
+    moved = delivery(directory=data.directory).loc["sines-microsoft"]
+    assert (moved["first_expected"], moved["expected_period"], moved["months_slipped"], moved["flag"]) == ("2026-Q1", "2026-Q3", 6, "scheduled")
+    text = _run("delivery", "--data", str(data.directory)).stdout
+    assert "Schedule, Sines: first expected 2026-Q1, now 2026-Q3 (+6 months)." in " ".join(text.split())
 
 
 def test_a_row_no_source_mentions_for_a_year_is_stale():
@@ -171,3 +228,52 @@ def test_capacity_online_puts_each_row_in_the_quarter_its_period_ends():
     assert table.loc[("North America", "2026-Q3"), "stated"] == float(texas["power_mw"])  # 2026-Q3, from its row
     glomfjord = rows.loc["glomfjord"]
     assert table.loc[("Europe", "no date"), "live"] == float(glomfjord["power_mw"])  # operating, no expected period
+
+
+@pytest.mark.parametrize("change, column, expected", [
+    ({"date": "2025-01-01"}, "date", "is before sines-microsoft's announcement"),
+    ({"status": "finished"}, "status", "is not an allowed value"),
+    ({"claim_id": "digitallook-stargate-uk-status"}, "claim_id", "is a claim about 'stargate-uk', not sines-microsoft"),
+    ({"claim_id": "benzinga-sines-gpus"}, "claim_id", "states gpu_count 12600, not status 'under_construction'"),
+])
+def test_validate_refuses_a_bad_status_change(data, change, column, expected):
+    data.append("claims.csv", {"claim_id": "test-sines-building", "subject_id": "sines-microsoft", "attribute": "status",
+                               "value_text": "under_construction", "qualifier": "exact", "source_id": "computerweekly-2026-03-09",
+                               "evidence": "under construction"})
+    values = {"change_id": "test-sines-building", "deployment_id": "sines-microsoft", "status": "under_construction",
+              "date": "2026-03-09", "date_precision": "day", "claim_id": "test-sines-building", **change}
+    line = data.append("status_changes.csv", values)
+    problems = [str(p) for p in validate(data.directory)]
+    assert any(p.startswith(f"status_changes.csv:{line}: {column}: ") and expected in p for p in problems), problems
+
+
+def test_validate_refuses_changes_that_disagree_move_back_or_leave_the_row_behind(data):
+    _runs(data, "sines-microsoft", "reuters-gbaf-2026-04-23", "2026-04-23")
+    data.append("claims.csv", {"claim_id": "test-sines-paused", "subject_id": "sines-microsoft", "attribute": "status",
+                               "value_text": "paused", "qualifier": "exact", "source_id": "reuters-gbaf-2026-04-23", "evidence": "paused"})
+    same_day = data.append("status_changes.csv", {"change_id": "test-sines-paused", "deployment_id": "sines-microsoft", "status": "paused",
+                                                  "date": "2026-04-23", "date_precision": "day", "claim_id": "test-sines-paused"})
+    data.append("claims.csv", {"claim_id": "test-sines-building", "subject_id": "sines-microsoft", "attribute": "status",
+                               "value_text": "under_construction", "qualifier": "exact", "source_id": "reuters-gbaf-2026-04-23",
+                               "evidence": "under construction"})
+    back = data.append("status_changes.csv", {"change_id": "test-sines-building", "deployment_id": "sines-microsoft",
+                                              "status": "under_construction", "date": "2026-05-01", "date_precision": "day",
+                                              "claim_id": "test-sines-building"})
+    row = data.set_cell("deployments.csv", "sines-microsoft", "status", "paused")
+    problems = [str(p) for p in validate(data.directory)]
+    assert f"status_changes.csv:{same_day}: status: sines-microsoft also changes to 'operating' on 2026-04-23; " \
+           "two changes of one row on one day must agree" in problems, problems
+    assert any(p.startswith(f"status_changes.csv:{back}: status: 'under_construction' on 2026-05-01 comes after 'operating'")
+               for p in problems), problems
+    assert any(p.startswith(f"deployments.csv:{row}: status: is 'paused', but its latest change") for p in problems), problems
+
+
+def test_validate_refuses_a_status_or_a_period_no_source_states(data):
+    row = data.set_cell("deployments.csv", "texas-microsoft", "status", "paused")
+    data.set_cell("deployments.csv", "texas-microsoft", "status_date", "2026-04-09")
+    data.set_cell("deployments.csv", "texas-microsoft", "status_source_id", "digitallook-2026-04-09")
+    data.set_cell("deployments.csv", "texas-microsoft", "expected_period", "2026-Q4")
+    problems = [str(p) for p in validate(data.directory)]
+    assert f"deployments.csv:{row}: status: 'paused' has no change in status_changes.csv; record it there with its claim" in problems
+    assert f"deployments.csv:{row}: expected_period: 2026-Q4 is not stated by any claim; add one to claims.csv with its source and evidence" \
+        in problems, problems
