@@ -1166,3 +1166,130 @@ def _thousands(value) -> str:
 
 def _short(name: str, width: int = 24) -> str:
     return name if len(name) <= width else name[: width - 1].rstrip() + "…"
+
+
+# --- When the capacity arrives: capital by quarter against capacity expected online ------------
+
+def _arrival(as_of: AsOf) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp | None]:
+    """The quarters (``delivery.by_quarter``), the rows flagged overdue or at risk with their quarter, and the latest source."""
+    from nscale_data.delivery import by_quarter, delivery, period_bounds
+
+    table = by_quarter(as_of)
+    rows = delivery(as_of)
+    flagged = rows[rows["flag"].isin(["overdue", "at risk"]) & rows["expected_period"].notna()].copy()
+    flagged["quarter"] = [f"{e.year}-Q{(e.month - 1) // 3 + 1}" for e in (period_bounds(p)[1] for p in flagged["expected_period"])]
+    return table, flagged, latest_source_date(as_of)
+
+
+def _arrival_title(table: pd.DataFrame, flagged: pd.DataFrame, latest: pd.Timestamp | None) -> str:
+    dated = table.drop(index="no date")
+    known = dated[dated["equity_usd"].notna() | dated["debt_usd"].notna()]
+    capital = known_sum(known["equity_usd"].iloc[-1], known["debt_usd"].iloc[-1]) if len(known) else None
+    with_date = float(dated["gpus_stated"].iloc[-1]) if len(dated) else 0.0
+    total = with_date + float(table.loc["no date", "gpus_stated"])
+    late = (flagged["flag"] == "overdue").sum()
+    late_words = f"{late} site{'s' if late != 1 else ''} overdue" if late else "none overdue"
+    return (f"{_usd(capital)} raised by {_month(latest) if latest is not None else 'no source'}; "
+            f"{_thousands(with_date)} of {_thousands(total)} stated GPUs have a due quarter, {late_words}")
+
+
+def _arrival_panels(money, gpu_ax, mw_ax, table: pd.DataFrame, flagged: pd.DataFrame, latest: pd.Timestamp | None,
+                    size: float, tick_words) -> list[tuple]:
+    """Capital at each quarter's end, then GPUs and MW expected online by it (the certainty ladder), ``no date`` apart."""
+    quarters = list(table.index)
+    x = {q: i + (0.6 if q == "no date" else 0) for i, q in enumerate(quarters)}
+    rows = []
+    known = table[table["equity_usd"].notna() | table["debt_usd"].notna()]
+    for quarter, row in known.iterrows():
+        own = 0 if pd.isna(row["equity_usd"]) else float(row["equity_usd"])
+        lent = 0 if pd.isna(row["debt_usd"]) else float(row["debt_usd"])
+        money.bar(x[quarter], own / 1e9, width=0.7, **_style(CAPITAL["equity"]))
+        if lent:
+            money.bar(x[quarter], lent / 1e9, bottom=own / 1e9, width=0.7, **_style(CAPITAL["debt"]))
+    for quarter, row in table.iterrows():
+        rows += [(quarter, kind, "", row[f"{kind}_usd"], "USD") for kind in ("equity", "debt")]
+    top = max(float((known["equity_usd"].astype(float).fillna(0) + known["debt_usd"].astype(float).fillna(0)).max()) / 1e9, 1)
+    money.set_ylim(0, top * 1.3)
+    dated = [q for q in quarters if q != "no date"]
+    unknown = [q for q in dated if q not in known.index]
+    if unknown and latest is not None:
+        left, right = x[unknown[0]] - 0.5, x[dated[-1]] + 0.5
+        money.axvspan(left, right, facecolor="#EEEEEE", edgecolor="#BBBBBB", hatch="..", linewidth=0, zorder=0.5)
+        money.text((left + right) / 2, top * 0.65, f"capital after {_day(latest)}:\nunknown (no dated source)", ha="center",
+                   va="center", fontsize=size, color="#444444")
+    for measure, ax, scale, unit in (("gpus", gpu_ax, 1e3, "GPUs"), ("mw", mw_ax, 1.0, "MW")):
+        previous = pd.Series(0.0, index=quarters)
+        for level in LEVELS:
+            values = table[f"{measure}_{level}"].astype(float) / scale
+            ax.bar([x[q] for q in quarters], values - previous, bottom=previous, width=0.7, **_style(LADDER[level]))
+            previous = values
+            rows += [(q, measure, level, v, unit) for q, v in table[f"{measure}_{level}"].items()]
+        rows += [(q, measure, "live", v, unit) for q, v in table[f"{measure}_live"].items()]
+        ax.set_ylim(0, max(float(previous.max()), 1) * 1.3)
+        for quarter, group in flagged.groupby("quarter"):
+            if quarter in x:
+                ax.annotate("\n".join(f"{n}: {f}" for n, f in zip(group["name"], group["flag"])), (x[quarter], previous[quarter]),
+                            xytext=(0, 4), textcoords="offset points", ha="center", va="bottom",
+                            fontsize=size if size >= NARROW_TEXT else size - 1, color=VERMILLION, fontweight="bold")
+        live_by = table[f"{measure}_live"].astype(float)  # cumulated over the quarters; 'no date' apart
+        live = (live_by.drop(index="no date").iloc[-1] if len(live_by) > 1 else 0.0) + live_by["no date"]
+        if live > 0:
+            ax.text(0.01, 0.96, f"already live: {live / scale:,.0f}{'k GPUs' if scale > 1 else ' MW'}", transform=ax.transAxes,
+                    ha="left", va="top", fontsize=size, color="#333333")
+    for ax in (money, gpu_ax, mw_ax):
+        ax.set_xlim(-0.6, x["no date"] + 0.6)
+        ax.grid(axis="x", visible=False)
+        ax.set_xticks([x[q] for q in quarters], [tick_words(q) for q in quarters])
+    for ax in (money, gpu_ax):
+        ax.tick_params(axis="x", labelbottom=False)
+    return rows
+
+
+def _quarter_words(quarter: str) -> str:
+    """'2026-Q3' as "Q3\\n'26"; 'no date' as 'no\\ndate'."""
+    return quarter.replace(" ", "\n") if quarter == "no date" else "{1}\n'{0}".format(quarter[2:4], quarter[5:])
+
+
+ARRIVAL_NOTE = ("Capacity counts in the quarter its expected period ends (a year in its fourth quarter), each site once; 'no date': "
+                "sites no source gives a period for. Expected as the sources said by the latest source; a due quarter after it is "
+                "not late, as later months are unknown. Overdue: due before the latest source and not reported running. ")
+
+
+@_styled
+def arrival(as_of: AsOf = None) -> Figure:
+    """Capital raised by quarter against GPUs and megawatts expected online by quarter, overdue and at-risk sites marked."""
+    table, flagged, latest = _arrival(as_of)
+    fig, (money, gpu_ax, mw_ax) = _figure(13, 9.6, nrows=3)
+    rows = _arrival_panels(money, gpu_ax, mw_ax, table, flagged, latest, 8.5, lambda q: q.replace("-", " ") if q != "no date" else q)
+    money.set_title("Capital raised by the end of each quarter (equity and committed debt, each counted once)", loc="left")
+    money.set_ylabel("Billion US dollars")
+    gpu_ax.set_title("GPUs expected online by the end of each quarter, all regions, cumulated", loc="left")
+    gpu_ax.set_ylabel("GPUs, thousands")
+    mw_ax.set_title("Power expected online by the end of each quarter, megawatts, cumulated", loc="left")
+    mw_ax.set_ylabel("Power, megawatts")
+    mw_ax.set_xlabel("Quarter (the 'no date' bar is not cumulated)")
+    fig.suptitle(_arrival_title(table, flagged, latest), x=0.01, ha="left", fontsize=13, fontweight="bold")
+    _legend(fig, [*CAPITAL.values(), *LADDER.values()])
+    _footer(fig, as_of, ARRIVAL_NOTE + LADDER_NOTE, _source_ids(as_of))
+    fig.data = _data([(as_of if as_of is not None else dataset_as_of(), *r) for r in rows],
+                     ["as_of", "quarter", "series", "level", "value", "unit"])
+    return fig
+
+
+@_styled
+def arrival_narrow(as_of: AsOf = None) -> Figure:
+    """``arrival`` drawn for a phone: the same numbers, no text under ``NARROW_TEXT`` points."""
+    table, flagged, latest = _arrival(as_of)
+    size = NARROW_TEXT
+    fig, (money, gpu_ax, mw_ax) = _figure(6.4, 13.5, nrows=3)
+    rows = _arrival_panels(money, gpu_ax, mw_ax, table, flagged, latest, size, _quarter_words)
+    for ax, title, unit in ((money, "Capital raised", "Billion US dollars"), (gpu_ax, "GPUs expected online", "GPUs, thousands"),
+                            (mw_ax, "Power expected online", "Power, megawatts")):
+        ax.set_title(title, loc="left", fontsize=size + 1)
+        ax.set_ylabel(unit, fontsize=size)
+        ax.tick_params(labelsize=size)
+    _narrow_frame(fig, _arrival_title(table, flagged, latest), as_of if as_of is not None else dataset_as_of(), ARRIVAL_NOTE,
+                  len(set(_source_ids(as_of))))
+    fig.data = _data([(as_of if as_of is not None else dataset_as_of(), *r) for r in rows],
+                     ["as_of", "quarter", "series", "level", "value", "unit"])
+    return fig

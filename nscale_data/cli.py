@@ -360,7 +360,8 @@ def _delivery(args) -> int:
         for deployment_id, row in table.iterrows():
             records.append({"deployment_id": deployment_id,
                             **{k: _plain(v) for k, v in row.items() if k not in ("history", "expected_claims", "risks")},
-                            "history": [{"date": d, "status": s, "source_id": i, "published": p} for d, s, i, p in row["history"]],
+                            "history": [{"date": d, "precision": c, "status": s, "source_id": i, "published": p}
+                                        for d, s, i, p, c in row["history"]],
                             "expected_claims": [{"period": p, "source_id": s, "published": d} for p, s, d in row["expected_claims"]],
                             "risks": [{"words": w, "source_id": s, "published": d} for w, s, d in row["risks"]]})
         print(json.dumps(records, indent=2, ensure_ascii=False))
@@ -379,7 +380,7 @@ def _delivery(args) -> int:
     print(_table(["Deployment", "Status", "Expected", "Flag"], rows))
     for _, row in table[table["history"].str.len() > 1].iterrows():
         print()
-        _say(f"{row['name']}: " + "; ".join(f"{status_words(s)} {d} ({i})" for d, s, i, _ in row["history"]) + ".")
+        _say(f"{row['name']}: " + "; ".join(f"{status_words(s)} {d} ({i})" for d, s, i, *_ in row["history"]) + ".")
     for _, row in table[table["months_slipped"].fillna(0) != 0].iterrows():
         print()
         _say(f"Schedule, {row['name']}: first expected {row['first_expected']}, now {row['expected_period']} "

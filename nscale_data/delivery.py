@@ -22,7 +22,7 @@ import re
 
 import pandas as pd
 
-from nscale_data.analysis import LEVELS, reconcile, regions
+from nscale_data.analysis import LEVELS, capital_raised, debt_raised, events, reconcile, regions
 from nscale_data.dataset import (AsOf, Directory, latest_source_date, load_claims, load_deployments, load_status_changes,
                                  sources_published)
 
@@ -64,7 +64,7 @@ def delivery(as_of: AsOf = None, directory: Directory = None, stale_after_months
     """Every deployment announced by ``as_of`` with its status history, schedule and a flag, one row each.
 
     Columns: ``name``, ``region``; ``status`` and ``status_date`` (the latest
-    entry of ``history``: ``[(date, status, source_id, published), ...]``, from
+    entry of ``history``: ``[(date, status, source_id, published, precision), ...]``, from
     the announcement on, each change counted from its source's publication);
     ``expected_period`` (the row's, resolved towards the primary source) and
     ``expected_claims`` (every dated claim of a period, ``[(period, source_id,
@@ -119,16 +119,17 @@ def delivery(as_of: AsOf = None, directory: Directory = None, stale_after_months
     return table
 
 
-def _history(row: pd.Series, changes: pd.DataFrame, published: pd.Series) -> list[tuple[str, str, str, str]]:
-    """A row's statuses in order, ``(date, status, source_id, published)``: its announcement, then each change.
+def _history(row: pd.Series, changes: pd.DataFrame, published: pd.Series) -> list[tuple[str, str, str, str, str]]:
+    """A row's statuses in order, ``(date, status, source_id, published, precision)``: its announcement, then each change.
 
     A letter of intent dated on the announcement is how the row starts, not a change after it.
     """
     day = row["announced_date"].strftime("%Y-%m-%d")
-    start = (day, "announced", row["source_id"], published[row["source_id"]].strftime("%Y-%m-%d"))
+    start = (day, "announced", row["source_id"], published[row["source_id"]].strftime("%Y-%m-%d"), str(row["announced_date_precision"]))
     history = [start]
-    for date, status, source, known in zip(changes["date"], changes["status"], changes["source_id"], changes["published"]):
-        entry = (date.strftime("%Y-%m-%d"), str(status), source, known.strftime("%Y-%m-%d"))
+    for date, status, source, known, precision in zip(changes["date"], changes["status"], changes["source_id"], changes["published"],
+                                                      changes["date_precision"]):
+        entry = (date.strftime("%Y-%m-%d"), str(status), source, known.strftime("%Y-%m-%d"), str(precision))
         if status == "letter_of_intent" and date <= row["announced_date"]:
             history[0] = entry
         else:
@@ -208,3 +209,55 @@ def capacity_online(as_of: AsOf = None, directory: Directory = None, measure: st
     for level in LEVELS:
         wide[f"{level}_to_date"] = wide[level].where(dated).groupby(level="region").cumsum()
     return wide
+
+
+def by_quarter(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
+    """Capital raised against capacity expected online, quarter by quarter, for the whole company.
+
+    One row per quarter, from the first in which capital or capacity arrives to
+    the last in which capacity is expected, then ``no date``. ``equity_usd`` and
+    ``debt_usd``: the capital the public record showed at the quarter's end (at
+    the latest source, for its quarter), ``<NA>`` for quarters after the latest
+    source: unknown, not zero. ``gpus_<level>`` and ``mw_<level>``: capacity
+    expected online by the quarter's end, cumulated over every region, as the
+    sources said by ``as_of`` (``capacity_online``); ``gpus_live`` and
+    ``mw_live``: the part a source says runs. On the ``no date`` row, the
+    capacity no source gives a period for, not cumulated.
+
+    Examples:
+        >>> table = by_quarter()
+        >>> int(table.loc["2026-Q3", "gpus_stated"])  # Sines (2026-Q1) and Texas (2026-Q3)
+        116600
+    """
+    latest = latest_source_date(as_of, directory)
+    online = {measure: capacity_online(as_of, directory, measure).groupby(level="quarter").sum() for measure in ("gpus", "mw")}
+    dated = sorted({q for table in online.values() for q in table.index if q != "no date"})
+    first_capital = _first_capital_quarter(as_of, directory)
+    if first_capital is not None:
+        dated = sorted(set(dated) | {first_capital})
+    quarters = [f"{q.year}-Q{q.quarter}" for q in pd.period_range(dated[0], dated[-1], freq="Q")] if dated else []
+    rows = []
+    for quarter in quarters:
+        start, end = period_bounds(quarter)
+        known = latest is not None and start <= latest
+        day = min(end, latest) if known else None
+        rows.append({"quarter": quarter, "equity_usd": capital_raised(day, directory) if known else None,
+                     "debt_usd": debt_raised(day, directory) if known else None})
+    rows.append({"quarter": "no date", "equity_usd": None, "debt_usd": None})
+    table = pd.DataFrame(rows).set_index("quarter")
+    for measure, online_table in online.items():
+        for column in (*LEVELS, "live"):
+            adds = online_table[column].reindex(table.index, fill_value=0.0)
+            dated_rows = table.index != "no date"
+            table[f"{measure}_{column}"] = adds.where(~dated_rows, adds.where(dated_rows).cumsum())
+    for column in ("equity_usd", "debt_usd"):
+        table[column] = table[column].astype("Int64")
+    return table
+
+
+def _first_capital_quarter(as_of: AsOf, directory: Directory) -> str | None:
+    """The quarter of the first day the public record shows capital raised, or None."""
+    table = events(directory)
+    table = table[table["date"] <= (pd.Timestamp(as_of) if as_of is not None else table["date"].max())]
+    shown = table[table["equity_usd"].notna() | table["debt_usd"].notna()]
+    return None if shown.empty else _quarter(shown["date"].min().strftime("%Y-%m"))

@@ -67,11 +67,13 @@ FIGURES = (
     Target("article-vs-sources", "article_vs_sources", "04-article-vs-sources.ipynb"),
     Target("capex-vs-capital", "capex_vs_capital", "05-capital-against-cost.ipynb"),
     Target("peers", "peers_chart", "06-peers.ipynb"),
+    Target("capacity-online", "arrival", "07-when-does-it-arrive.ipynb"),
     Target("capital-and-gpus-narrow", "capital_and_gpus_narrow", narrow_of="capital-and-gpus"),
     Target("peers-narrow", "peers_chart_narrow", narrow_of="peers"),
     Target("timeline-narrow", "timeline_narrow", narrow_of="timeline"),
     Target("article-vs-sources-narrow", "article_vs_sources_narrow", narrow_of="article-vs-sources"),
     Target("capex-vs-capital-narrow", "capex_vs_capital_narrow", narrow_of="capex-vs-capital"),
+    Target("capacity-online-narrow", "arrival_narrow", narrow_of="capacity-online"),
 )
 
 

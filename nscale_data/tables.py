@@ -448,3 +448,44 @@ def companies() -> Table:
     rows = [{"Company": c["name"], "Listing": c["listing"], "Figures from": c["figures_from"].replace("_", " "), "Note": c["note"]}
             for _, c in frame.iterrows()]
     return _table(rows, ["Company", "Listing", "Figures from", "Note"])
+
+
+def delivery(as_of: AsOf = None) -> Table:
+    """Every deployment's schedule and flag, with its status history and the sources behind each period and change."""
+    from nscale_data.analysis import status_words
+    from nscale_data.delivery import delivery as tracked
+
+    publishers = load_sources()["publisher"]
+    rows, links = [], {}
+    for i, (deployment_id, r) in enumerate(tracked(as_of).iterrows()):
+        others = [f"{p} ({publishers[s]})" for p, s, _ in r["expected_claims"] if p != r["expected_period"]]
+        expected = r["expected_period"] or "no date"
+        history = "; ".join(f"{status_words(s)} {day(pd.Timestamp(d), c)}" for d, s, _, _, c in r["history"])
+        late = f", {r['months_late']} month{'s' if r['months_late'] != 1 else ''}" if pd.notna(r["months_late"]) else ""
+        moved = f"{r['months_slipped']:+d} months from {r['first_expected']}" if pd.notna(r["months_slipped"]) and r["months_slipped"] else ""
+        risks = "; ".join(f"\u201c{w}\u201d ({day(pd.Timestamp(d))})" for w, _, d in r["risks"])
+        rows.append({"Deployment": r["name"], "Region": r["region"], "Flag": r["flag"] + late, "Expected": expected,
+                     "Other sources say": "; ".join(others), "Schedule moved": moved, "Status history": history,
+                     "At odds with the schedule": risks})
+        links[(i, "Deployment")] = f"01-the-dataset.html#deployment-{deployment_id}"
+    return _table(rows, ["Deployment", "Region", "Flag", "Expected", "Other sources say", "Schedule moved", "Status history",
+                         "At odds with the schedule"], links,
+                  caption="Late is measured against the latest source, never the review date. Expected: the period of the primary "
+                          "source; other sources' periods beside it.")
+
+
+def by_quarter(as_of: AsOf = None) -> Table:
+    """Capital at each quarter's end against GPUs and megawatts expected online by then (``delivery.by_quarter``)."""
+    from nscale_data.delivery import by_quarter as quarters
+
+    rows = []
+    for quarter, q in quarters(as_of).iterrows():
+        capital = "" if quarter == "no date" else (
+            "unknown" if pd.isna(q["equity_usd"]) and pd.isna(q["debt_usd"]) else money(analysis.known_sum(q["equity_usd"], q["debt_usd"])))
+        rows.append({"Quarter": quarter, "Capital raised": capital, "GPUs, stated": count(q["gpus_stated"]),
+                     "GPUs, with targets": count(q["gpus_with_targets"]), "MW, stated": count(q["mw_stated"]),
+                     "MW, with targets": count(q["mw_with_targets"]), "Live, MW": count(q["mw_live"])})
+    return _table(rows, ["Quarter", "Capital raised", "GPUs, stated", "GPUs, with targets", "MW, stated", "MW, with targets",
+                         "Live, MW"],
+                  caption="Capital at each quarter's end (unknown after the latest source); capacity expected online by the "
+                          "quarter's end, cumulated; 'no date': capacity no source gives a period for.")

@@ -127,7 +127,7 @@ def test_a_source_saying_it_runs_clears_the_overdue_flag(data):
     assert validate(data.directory) == []
     table = delivery(directory=data.directory)
     assert table.loc["sines-microsoft", "flag"] == "live" and pd.isna(table.loc["sines-microsoft", "months_late"])
-    assert table.loc["sines-microsoft", "history"][-1] == ("2026-04-23", "operating", "reuters-gbaf-2026-04-23", "2026-04-23")
+    assert table.loc["sines-microsoft", "history"][-1] == ("2026-04-23", "operating", "reuters-gbaf-2026-04-23", "2026-04-23", "day")
     assert delivery("2026-04-22", data.directory).loc["sines-microsoft", "flag"] == "overdue"  # before its source, still late
 
 
