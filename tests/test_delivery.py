@@ -277,3 +277,25 @@ def test_validate_refuses_a_status_or_a_period_no_source_states(data):
     assert f"deployments.csv:{row}: status: 'paused' has no change in status_changes.csv; record it there with its claim" in problems
     assert f"deployments.csv:{row}: expected_period: 2026-Q4 is not stated by any claim; add one to claims.csv with its source and evidence" \
         in problems, problems
+
+
+@pytest.mark.parametrize("as_of", DATES)
+def test_by_quarter_adds_up_to_the_totals_and_leaves_capital_after_the_latest_source_unknown(as_of):
+    from nscale_data.analysis import capital_raised, debt_raised, gpus_by_region, mw_by_region
+    from nscale_data.delivery import by_quarter
+
+    table, latest = by_quarter(as_of), latest_source_date(as_of)
+    dated = table.drop(index="no date")
+    for measure, totals in (("gpus", gpus_by_region(as_of)), ("mw", mw_by_region(as_of))):
+        for level in ("stated", "with_targets", "with_up_to"):
+            whole = float(totals[level].drop(index="Global", errors="ignore").astype("Float64").fillna(0).sum())
+            assert float(dated[f"{measure}_{level}"].iloc[-1]) + float(table.loc["no date", f"{measure}_{level}"]) == whole
+            assert dated[f"{measure}_{level}"].is_monotonic_increasing  # cumulated
+    for quarter, row in dated.iterrows():
+        start, end = period_bounds(quarter)
+        if start > latest:
+            assert pd.isna(row["equity_usd"]) and pd.isna(row["debt_usd"]), quarter
+        else:
+            day = min(end, latest)
+            for column, expected in (("equity_usd", capital_raised(day)), ("debt_usd", debt_raised(day))):
+                assert (pd.isna(row[column]) and expected is None) or row[column] == expected, (quarter, column)
