@@ -84,6 +84,7 @@ def check(tables: dict[str, Table], as_of: dt.date, problems: list[Problem]) -> 
     _traced(tables, problems)
     _status_history(tables, problems)
     _schedules(tables, problems)
+    _titles(tables["sources"], problems)
     _changes(tables, problems)
 
 
@@ -479,6 +480,17 @@ def _schedules(tables: dict[str, Table], problems: list[Problem]) -> None:
         if row["expected_period"] is not None and (row["deployment_id"], row["expected_period"]) not in stated:
             problems.append(Problem(d.file, line, "expected_period", f"{row['expected_period']} is not stated by any claim; "
                                     "add one to claims.csv with its source and evidence"))
+
+
+BRACKETED_WHY = re.compile(r"\b(headline|title)s?\b", re.IGNORECASE)
+
+
+def _titles(t: Table, problems: list[Problem]) -> None:
+    """A title in [brackets] is the project's, written where the stored page shows no headline: its note says so."""
+    for row, line in zip(t.rows, t.lines):
+        if row["title"].startswith("[") and not BRACKETED_WHY.search(row["note"] or ""):
+            problems.append(Problem(t.file, line, "note", "must say why the title is in [brackets] (the stored copy shows no "
+                                    "headline, or none was found)"))
 
 
 def _changes(tables: dict[str, Table], problems: list[Problem]) -> None:

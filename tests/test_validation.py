@@ -64,6 +64,7 @@ def test_validate_runs_without_pandas(data):
         ("chips.csv", "gb300", "max_power_kw", "14", "above the maximum"),
         ("chips.csv", "gb300", "dense_16bit_tflops", "2600", "2600 is not stated by any claim"),
         ("chips.csv", "b200", "price_low_usd", "50000", "50000 is above price_high_usd"),
+        ("sources.csv", "pymnts-2025-04-28", "note", "Reports earlier rounds.", "must say why the title is in [brackets]"),
     ],
 )
 def test_bad_cell(data, file, row_id, column, value, expected):
