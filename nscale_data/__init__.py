@@ -28,6 +28,7 @@ _EXPORTS = {
     ],
     "comparison": ["peers", "peers_summary"],
     "delivery": ["capacity_online", "delivery"],
+    "releases": ["citation", "data_version", "diff"],
     "validation": ["data_fingerprint", "use_data", "validate"],
     "errors": ["DatasetError", "Problem"],
 }
@@ -39,6 +40,10 @@ def __getattr__(name: str):
 
     if name == "tables":
         return importlib.import_module("nscale_data.tables")
+    if name == "__version__":  # the installed package's version (the data's: data_version())
+        from importlib.metadata import version
+
+        return version("nscale-data")
     if name not in _MODULE_OF:
         raise AttributeError(f"module 'nscale_data' has no attribute {name!r}")
     value = getattr(importlib.import_module(f"nscale_data.{_MODULE_OF[name]}"), name)
@@ -58,13 +63,16 @@ __all__ = [
     "capacity_online",
     "capital_raised",
     "capital_table",
+    "citation",
     "claim_checks",
     "compute_by_region",
     "conflicts",
     "data_fingerprint",
+    "data_version",
     "dataset_as_of",
     "debt_raised",
     "delivery",
+    "diff",
     "events",
     "figures_published",
     "gpu_totals",

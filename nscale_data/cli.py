@@ -69,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     _query(commands, "delivery", "each deployment's expected periods, status and flag (overdue, stale, live)", _delivery,
            by="only what had been published by", json_help="print JSON: one object per deployment")
 
+    diff = commands.add_parser("diff", help="what moved between two versions of the data: rows, claims and totals")
+    diff.add_argument("old", metavar="OLD", help="a data directory, or a git revision of this repository (HEAD~3, a commit id)")
+    diff.add_argument("new", metavar="NEW", nargs="?", help="the same; default: the working data")
+    diff.add_argument("--json", action="store_true", help="print JSON instead of text")
+    diff.set_defaults(run=_diff)
+
     figures = commands.add_parser("figures", help="rebuild the stale figures (SVG and PNG) and notebook outputs")
     figures.add_argument("--out", type=Path, default=Path("figures"), help="figure directory (default: figures)")
     figures.add_argument("--notebooks", type=Path, default=Path("notebooks"), help="notebook directory (default: notebooks)")
@@ -91,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    """'nscale-data 0.1.0 (data 0.1.0)': the installed package's version and the packaged data's."""
+    """'nscale-data 0.2.0 (data 1.0.1)': the installed package's version and the packaged data's."""
     from importlib.metadata import PackageNotFoundError, version
 
     from nscale_data.schema import PACKAGED_DATA
@@ -391,6 +397,63 @@ def _delivery(args) -> int:
     print()
     _say("Expected: the period the primary source gives; '(or ...)': what other sources say; mo: whole months late.")
     return 0
+
+
+def _diff(args) -> int:
+    from nscale_data.releases import DiffError, diff
+
+    try:
+        result = diff(args.old, args.new)
+    except DiffError as exc:
+        print(f"nscale-data diff: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+        return 0
+    old_version, new_version = (v or "no version" for v in result.versions)
+    _say(f"Data {old_version} ({result.old}) against {new_version} ({result.new}).")
+    if result.unchanged:
+        print("No change.")
+        return 0
+    print()
+    if result.totals:
+        print("Totals that moved:")
+        rows = [(name, _diff_value(name, o), _diff_value(name, n), _diff_change(name, o, n)) for name, o, n in result.totals]
+        print(_table(["Total", "Old", "New", "Change"], rows, right={1, 2, 3}))
+    else:
+        _say(result.totals_note or "No total moved.")
+    if result.totals_added:
+        print()
+        _say("Computed only by the new version: " + "; ".join(f"{name} {_diff_value(name, v)}" for name, v in result.totals_added.items())
+             + ".")
+    for name, table in result.tables.items():
+        if not table:
+            continue
+        print()
+        counts = [f"{len(v)} {w}" for v, w in ((table.added, "added"), (table.removed, "removed"), (table.changed, "changed")) if v]
+        columns = [f"columns added: {', '.join(table.columns_added)}"] * bool(table.columns_added) + \
+            [f"columns removed: {', '.join(table.columns_removed)}"] * bool(table.columns_removed)
+        _say(f"{name}: {'; '.join(counts + columns)}.")
+        for words, ids in (("added", table.added), ("removed", table.removed)):
+            if ids:
+                _say(f"  {words}: {', '.join(ids)}.")
+        if table.changed:
+            _say("  changed: " + "; ".join(f"{row} ({', '.join(cells)})" for row, cells in table.changed.items()) + ".")
+    return 0
+
+
+def _diff_value(name: str, value) -> str:
+    """A total as the diff prints it: dollars in millions, counts with separators, 'no figure' for None."""
+    if value is None:
+        return "no figure"
+    return f"${value / 1e6:,.0f}m" if name.endswith("USD") else f"{value:,.0f}"
+
+
+def _diff_change(name: str, old, new) -> str:
+    if old is None or new is None:
+        return ""
+    change = new - old
+    return f"{'+' if change > 0 else '-'}${abs(change) / 1e6:,.0f}m" if name.endswith("USD") else f"{change:+,.0f}"
 
 
 def _plain(value):

@@ -38,12 +38,16 @@ from nscale_data.errors import excerpt
 from nscale_data.files import MAX_FIGURE_BYTES, MAX_NOTEBOOK_BYTES, UnsafeFile, read_bytes
 from nscale_data.figures import DATA_MARK, FIGURES, atomic_write, remove_stale_temporaries
 from nscale_data.glossary import GLOSSARY
+from nscale_data.releases import citation, data_version
 from nscale_data.validation import data_contents, data_in_use, data_used, fingerprint_of
 
 MARKER = ".nscale-data-report"  # written into every report, so a rebuild knows the directory is its own
 TEMPLATES = Path(__file__).parent / "templates"  # the basic template, with alt text on every chart
 TITLE = "Nscale: capital raised against planned GPU capacity"
-CITATION = "Nscale capital and GPU dataset (nscale-data), reviewed {reviewed}, latest source {latest}. CC BY 4.0."
+REPORT_AN_ERROR = ("If a figure is wrong or a source says something else, tell the maintainers (an issue on the project, or a message) "
+                   "with: the claim id (every number on these pages links to its claims), the source and its address, the "
+                   "correct figure, and the few words of the source that state it. A correction ships as a new version, listed "
+                   "under What changed and in its feed.")
 DATA_LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 STYLE = """
 *, *::before, *::after { box-sizing: border-box; }
@@ -184,7 +188,7 @@ def _render(notebooks: Path, figures: Path, directory: Directory) -> tuple[dict[
     _check_made_from(fingerprint_of(contents), made, f"{data}", _rebuild_hint(notebooks, figures, directory))
     descriptions = {name: _description(chart_files[f"{name}.svg"]) for name in charts}
     chapters = [(path, f"{path.stem}.html", *_chapter(path, text, descriptions)) for path, text in texts.items()]
-    footer = _footer(reviewed, latest)
+    footer = _footer(citation(directory=data))
 
     menu = [(page, title) for _, page, title, _ in chapters]
 
@@ -200,9 +204,10 @@ def _render(notebooks: Path, figures: Path, directory: Directory) -> tuple[dict[
         pages[name] = page(name, title, body + _pager(previous, following), heading=False)
     pages["figures.html"] = page("figures.html", "Every figure and its source", figures_html(directory))
     pages["sources.html"] = page("sources.html", "Sources", sources_html(load_sources(directory=directory), load_claims(directory=directory)))
-    pages["data.html"] = page("data.html", "The data", data_html(reviewed, latest, list(contents)))
+    pages["data.html"] = page("data.html", "The data", data_html(data, list(contents)))
     pages["changes.html"] = page("changes.html", "What changed", changes_html(load_changes(directory)))
     files = {f"figures/{name}": content for name, content in chart_files.items()}
+    files["changes.xml"] = changes_feed(load_changes(directory), reviewed).encode("utf-8")
     files |= {f"data/{name}": content for name, content in contents.items()}
     return pages, files
 
@@ -598,15 +603,20 @@ def sources_html(sources: pd.DataFrame, claims: pd.DataFrame) -> str:
     return "".join(parts)
 
 
-def data_html(reviewed, latest, names: list[str]) -> str:
+def data_html(data: Path, names: list[str]) -> str:
     files = "".join(f'<li><a href="data/{_e(name)}">{_e(name)}</a></li>' for name in names)
-    citation = CITATION.format(reviewed=tables.day(reviewed), latest=tables.day(latest))
     return (
-        f"<p>The data behind every page: {sum(name.endswith('.csv') for name in names)} CSV tables described by a Frictionless <code>datapackage.json</code> "
+        f"<p>The data behind every page, version {_e(data_version(data))}: {sum(name.endswith('.csv') for name in names)} CSV "
+        "tables described by a Frictionless <code>datapackage.json</code> "
         "(types, units, constraints, keys). Every figure in the tables is stated by a claim, with the words of its source.</p>"
         f"<ul>{files}</ul>"
         f'<p>Data licence: <a href="{DATA_LICENCE}">Creative Commons Attribution 4.0 (CC BY 4.0)</a>; the code is MIT-licensed.</p>'
-        f"<h2>How to cite</h2><p>{_e(citation)}</p>"
+        f'<h2 id="cite">How to cite</h2><p>{_e(citation(directory=data))}</p>'
+        f'<pre class="bibtex">{_e(citation("bibtex", directory=data))}</pre>'
+        "<p>The data's version changes with every correction (PATCH), added rows (MINOR) or changed columns (MAJOR); cite the "
+        'version you used. <a href="changes.html">What changed</a> lists each version (also as a feed: '
+        '<a href="changes.xml">changes.xml</a>).</p>'
+        f'<h2 id="report-an-error">Report an error</h2><p>{_e(REPORT_AN_ERROR)}</p>'
         '<h2 id="glossary">Glossary</h2><dl>'
         + "".join(f'<dt id="glossary-{_slug(term)}">{_e(term)}</dt><dd>{_e(meaning)}</dd>' for term, meaning in GLOSSARY.items())
         + "</dl>"
@@ -614,9 +624,37 @@ def data_html(reviewed, latest, names: list[str]) -> str:
 
 
 def changes_html(changes: pd.DataFrame) -> str:
-    rows = [{"Date": tables.day(c["date"]), "What changed": c["summary"], "Ids": c["ids"]} for _, c in changes.iterrows()]
-    table = tables._table(rows, ["Date", "What changed", "Ids"], anchors=[f"change-{i}" for i in changes.index])
-    return "<p>What is new in each review of the data, newest first, with the ids of the rows and claims it touched.</p>" + table.to_html()
+    rows = [{"Date": tables.day(c["date"]), "Version": c["version"], "What changed": c["summary"], "Ids": c["ids"]}
+            for _, c in changes.iterrows()]
+    table = tables._table(rows, ["Date", "Version", "What changed", "Ids"], anchors=[f"change-{i}" for i in changes.index])
+    return ("<p>What is new in each review of the data, newest first, with the version it shipped in and the ids of the rows and "
+            'claims it touched. Follow it as a feed: <a href="changes.xml">changes.xml</a> (Atom).</p>' + table.to_html())
+
+
+def changes_feed(changes: pd.DataFrame, reviewed) -> str:
+    """The changelog as an Atom feed, newest first: one entry per change with its version; ids are tag URIs, links relative.
+
+    Examples:
+        >>> import xml.etree.ElementTree as ET
+        >>> feed = ET.fromstring(changes_feed(load_changes(), dataset_as_of()))
+        >>> feed.tag
+        '{http://www.w3.org/2005/Atom}feed'
+    """
+    from xml.sax.saxutils import escape
+
+    def stamp(day) -> str:
+        return f"{pd.Timestamp(day):%Y-%m-%d}T00:00:00Z"
+
+    entries = "".join(
+        f"<entry><id>tag:nscale-data,{pd.Timestamp(c['date']):%Y-%m-%d}:change/{escape(str(change_id))}</id>"
+        f"<title>{escape(str(c['version']))}: {escape(str(change_id))}</title><updated>{stamp(c['date'])}</updated>"
+        f'<link rel="alternate" href="changes.html#change-{escape(str(change_id))}"/>'
+        f"<summary>{escape(str(c['summary']))}</summary></entry>"
+        for change_id, c in changes.iterrows())
+    return ('<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+            f"<id>tag:nscale-data,2026-11-26:changes</id><title>{escape(TITLE)}: what changed</title>"
+            f"<updated>{stamp(reviewed)}</updated><author><name>The nscale-data project</name></author>"
+            f'<link rel="alternate" href="changes.html"/>{entries}</feed>\n')
 
 
 def link(url: object, text: object) -> str:
@@ -639,9 +677,9 @@ def _pager(previous, following) -> str:
     return f'<nav class="pager">{left}{right}</nav>'
 
 
-def _footer(reviewed, latest) -> str:
-    citation = CITATION.format(reviewed=tables.day(reviewed), latest=tables.day(latest))
-    return f'<footer class="muted"><p>{_e(citation)} <a href="data.html">Data and licence</a>.</p></footer>'
+def _footer(cited: str) -> str:
+    return (f'<footer class="muted"><p>{_e(cited)} <a href="data.html#cite">How to cite</a> · '
+            '<a href="data.html#report-an-error">Report an error</a>.</p></footer>')
 
 
 def _page(title: str, body: str, footer: str, heading: bool = True, current: str = "",

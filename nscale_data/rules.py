@@ -493,6 +493,33 @@ def _titles(t: Table, problems: list[Problem]) -> None:
                                     "headline, or none was found)"))
 
 
+def version_key(version: str) -> tuple[int, ...]:
+    """A MAJOR.MINOR.PATCH version as numbers, to compare.
+
+        >>> version_key("1.10.0") > version_key("1.9.2")
+        True
+    """
+    return tuple(int(part) for part in version.split("."))
+
+
+def versions(t: Table, version: str, problems: list[Problem]) -> None:
+    """Down the changelog versions never go back, none is later than the package's, and the last is the package's."""
+    if not version:
+        return  # the descriptor's own problem, reported by schema.read_package
+    reached = None
+    for row, line in zip(t.rows, t.lines):
+        shipped = row["version"]
+        if version_key(shipped) > version_key(version):
+            problems.append(Problem(t.file, line, "version", f"{shipped} does not exist yet: datapackage.json says {version}"))
+        elif reached is not None and version_key(shipped) < version_key(reached):
+            problems.append(Problem(t.file, line, "version", f"{shipped} goes backwards: an earlier change shipped in {reached}"))
+        else:
+            reached = shipped
+    if reached is not None and reached != version:
+        problems.append(Problem(t.file, t.lines[-1], "version", f"the latest change shipped in {reached}, but datapackage.json "
+                                f"says {version}: record the change that made {version}"))
+
+
 def _changes(tables: dict[str, Table], problems: list[Problem]) -> None:
     """Every id a changelog entry names exists in a table (a source, a row or a claim)."""
     known = {row[t.resource.primary_key] for name, t in tables.items() if name != "changes" for row in t.rows}

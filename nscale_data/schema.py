@@ -41,7 +41,9 @@ PATTERNS = frozenset({
     r"^[0-9]{4}(-Q[1-4]|-H[12])?$",  # an expected period
     r"^[a-z0-9-]+(\+[a-z0-9-]+)*$",  # ids joined by '+'
     r"^[a-z][a-z0-9_]*$",  # an attribute name
+    r"^[0-9]+\.[0-9]+\.[0-9]+$",  # a version, MAJOR.MINOR.PATCH
 })
+VERSION = re.compile(r"[0-9]{1,6}\.[0-9]{1,6}\.[0-9]{1,6}")  # MAJOR.MINOR.PATCH
 USD_MAX = 10**13  # ten trillion dollars: no cell may hold more, so no total can overflow
 # Constraints the analysis relies on, enforced whatever a package's descriptor says.
 ENFORCED: dict[tuple[str, str], dict] = {
@@ -59,6 +61,7 @@ ENFORCED: dict[tuple[str, str], dict] = {
         "claims": ("claim_id", "subject_id", "attribute", "qualifier", "source_id", "evidence"),
         "chips": ("chip_id", "vendor", "name", "generation"),
         "status_changes": ("change_id", "deployment_id", "status", "date", "date_precision", "claim_id"),
+        "changes": ("change_id", "date", "version", "summary", "ids"),
     }.items() for column in columns},
     # A chip's figures: no GPU does more than 100 PFLOP/s dense or draws more than 10 kW.
     **{("chips", column): {"minimum": 0, "maximum": 10**5} for column in ("dense_16bit_tflops", "dense_8bit_tflops")},
@@ -121,6 +124,7 @@ class Package:
     resources: dict[str, Resource]
     as_of: str
     latest_source: str
+    version: str = ""
 
 
 class _Bad(ValueError):
@@ -167,6 +171,9 @@ def read_package(directory: Path) -> Package:
         elif not "1990-01-01" <= value <= "2100-12-31":
             problems.append(Problem(PACKAGE_FILE, None, key, f"{value} is outside the plausible range 1990-01-01 to 2100-12-31"))
         dates[key] = value
+    version = descriptor.get("version")
+    if not isinstance(version, str) or VERSION.fullmatch(version) is None:
+        problems.append(Problem(PACKAGE_FILE, None, "version", "must be the data's version, MAJOR.MINOR.PATCH (such as 1.0.1)"))
     entries = descriptor.get("resources")
     if not isinstance(entries, list):
         raise fail("'resources' must be a list")
@@ -180,7 +187,7 @@ def read_package(directory: Path) -> Package:
         resources[resource.name] = resource
     if problems:
         raise DatasetError(problems)
-    return Package(resources=resources, as_of=dates["as_of"], latest_source=dates["latest_source"])
+    return Package(resources=resources, as_of=dates["as_of"], latest_source=dates["latest_source"], version=version)
 
 
 def _is_date(text: str) -> bool:

@@ -157,6 +157,7 @@ def _checked(directory: Path, _stamp: tuple) -> tuple[Package, dict[str, Table]]
         tables = {name: read_table(directory, resource, problems) for name, resource in package.resources.items()}
         if not problems:
             rules.check(tables, dt.date.fromisoformat(package.as_of), problems)
+            rules.versions(tables["changes"], package.version, problems)
     if problems:
         raise DatasetError(problems)
     latest = rules.latest_source(tables)

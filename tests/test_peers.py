@@ -180,7 +180,9 @@ def test_capital_per_gpu_is_no_figure_where_debt_is_missing(data):
     claims = data.rows("claims.csv")
     data.write_rows("claims.csv", [c for c in claims if c[1] not in gone])
     changes = data.rows("changes.csv")
-    data.write_rows("changes.csv", [c[:3] + ["; ".join(i for i in c[3].split("; ") if i not in gone)] if n else c for n, c in enumerate(changes)])
+    ids = changes[0].index("ids")
+    data.write_rows("changes.csv", [c[:ids] + ["; ".join(i for i in c[ids].split("; ") if i not in gone)] if n else c
+                                    for n, c in enumerate(changes)])
     assert validate(data.directory) == []
     row = peers(directory=data.directory).loc["coreweave"]
     assert pd.isna(row["debt_usd"]) and pd.notna(row["equity_per_gpu_stated"]) and pd.isna(row["capital_per_gpu_stated"])

@@ -50,7 +50,12 @@ def test_report_has_every_page_chart_and_data_file(site):
                 assert f'href="figures/{target.name}{suffix}"' in index
     assert sorted(p.name for p in (site / "data").iterdir()) == sorted(
         p.name for p in PACKAGED_DATA.iterdir() if p.suffix in (".csv", ".json"))
-    assert f"Nscale capital and GPU dataset (nscale-data), reviewed {_day(dataset_as_of())}" in _read(site, "data.html")
+    import html
+
+    import nscale_data as nd
+
+    assert html.escape(nd.citation(), quote=False) in _read(site, "data.html")
+    assert html.escape(nd.citation("bibtex"), quote=False) in _read(site, "data.html")
 
 
 def test_chapters_are_numbered_once_and_linked_in_order(site):
