@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from nscale_data.figures import FIGURES
+from nscale_data.output.figures import FIGURES
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from nscale_data.schema import PACKAGE_FILE, PACKAGED_DATA
+from nscale_data.package.schema import PACKAGE_FILE, PACKAGED_DATA
 
 # Cells holding several ids, and what joins them; every other id cell is a primary or foreign key.
 ID_LISTS = {("claims", "subject_id"): "+", ("claims", "derived_from"): "+", ("changes", "ids"): "; "}

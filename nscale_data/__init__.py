@@ -10,27 +10,27 @@ Load the tables, then ask the questions analysts ask:
     >>> nscale_data.gpus_by_region("2025-10-03").loc["Europe", ["stated", "with_targets", "with_up_to"]].tolist()
     [27640, 127640, 158640]
 
-Charts live in ``nscale_data.charts`` and import matplotlib only when used.
+Charts live in ``nscale_data.output.charts`` and import matplotlib only when used.
 """
 
 # Names are imported on first use (PEP 562), so a command that needs no table, such as a
 # no-op `nscale-data figures`, does not pay for importing pandas.
 _EXPORTS = {
-    "analysis": [
+    "totals.analysis": [
         "LEVELS", "capacity_totals", "capital_raised", "capital_table", "compute_by_region", "debt_raised", "events",
         "gpu_totals", "gpus_by_region", "mw_by_region", "reconcile", "regions_named", "rounds_counted",
         "summary", "worldwide",
     ],
-    "checks": ["claim_checks", "conflicts", "source_checks"],
-    "dataset": [
+    "totals.checks": ["claim_checks", "conflicts", "source_checks"],
+    "package.dataset": [
         "dataset_as_of", "figures_published", "latest_source_date", "load_chips", "load_claims", "load_companies", "load_debt_facilities",
         "load_deployments", "load_funding_rounds", "load_peer_capacity", "load_peer_capital", "load_sources",
     ],
-    "comparison": ["peers", "peers_summary"],
-    "delivery": ["capacity_online", "delivery"],
-    "releases": ["citation", "data_version", "diff"],
-    "validation": ["data_fingerprint", "use_data", "validate"],
-    "errors": ["DatasetError", "Problem"],
+    "totals.comparison": ["peers", "peers_summary"],
+    "totals.delivery": ["capacity_online", "delivery"],
+    "totals.releases": ["citation", "data_version", "diff"],
+    "package.validation": ["data_fingerprint", "use_data", "validate"],
+    "package.errors": ["DatasetError", "Problem"],
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -38,8 +38,8 @@ _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in nam
 def __getattr__(name: str):
     import importlib
 
-    if name == "tables":
-        return importlib.import_module("nscale_data.tables")
+    if name in ("charts", "tables"):  # the drawing and formatting layers, as notebooks use them: nd.tables.peers()
+        return importlib.import_module(f"nscale_data.output.{name}")
     if name == "__version__":  # the installed package's version (the data's: data_version())
         from importlib.metadata import version
 
@@ -63,6 +63,7 @@ __all__ = [
     "capacity_online",
     "capital_raised",
     "capital_table",
+    "charts",
     "citation",
     "claim_checks",
     "compute_by_region",

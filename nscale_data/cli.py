@@ -14,7 +14,7 @@ import re
 import sys
 from pathlib import Path
 
-from nscale_data.errors import DatasetError, DateAfterReview
+from nscale_data.package.errors import DatasetError, DateAfterReview
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,7 +100,7 @@ def _version() -> str:
     """'nscale-data 0.2.0 (data 1.0.1)': the installed package's version and the packaged data's."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from nscale_data.schema import PACKAGED_DATA
+    from nscale_data.package.schema import PACKAGED_DATA
 
     try:
         package = version("nscale-data")
@@ -141,7 +141,7 @@ LEVEL_HEADINGS = {"stated": "Stated", "with_targets": "With targets", "with_up_t
 
 
 def _validate(args) -> int:
-    from nscale_data.validation import validate
+    from nscale_data.package.validation import validate
 
     if args.directory and args.data and args.directory != args.data:
         print(f"nscale-data validate: two directories given ({args.directory} and --data {args.data}); give one", file=sys.stderr)
@@ -159,7 +159,7 @@ def _validate(args) -> int:
 
 
 def _summary(args) -> int:
-    from nscale_data.analysis import LEVEL_WORDS, LEVELS, summary
+    from nscale_data.totals.analysis import LEVEL_WORDS, LEVELS, summary
 
     result = summary(args.as_of, args.data)
     if args.json:
@@ -199,8 +199,8 @@ def _summary(args) -> int:
 
 
 def _peers(args) -> int:
-    from nscale_data.analysis import LEVEL_WORDS, LEVELS
-    from nscale_data.comparison import peers_summary
+    from nscale_data.totals.analysis import LEVEL_WORDS, LEVELS
+    from nscale_data.totals.comparison import peers_summary
 
     companies = peers_summary(args.as_of, args.data)
     if args.json:
@@ -256,7 +256,7 @@ def _when(date: str | None, precision: str | None) -> str:
 
 def _money(value, qualifier: str | None = None) -> str:
     """US dollars as a reader writes them (see ``tables.money``): '$3.29bn', '≥ $16.46bn', 'no figure'."""
-    from nscale_data.tables import money
+    from nscale_data.output.tables import money
 
     return money(value, qualifier)
 
@@ -275,7 +275,7 @@ def _day(date: str) -> str:
 
 
 def _conflicts(args) -> int:
-    from nscale_data.checks import conflicts
+    from nscale_data.totals.checks import conflicts
 
     table = conflicts(args.as_of, args.data)
     records = table.astype(object).where(table.notna(), None).to_dict(orient="records")
@@ -287,8 +287,8 @@ def _conflicts(args) -> int:
                  _show(r["resolved_value"]), r["resolved_source_id"] or "", r["reason"]) for r in records]
         print(_table(["Subject", "Attribute", "Claimed", "By", "Resolved", "Resolved from", "Why"], rows))
     else:
-        from nscale_data.dataset import load_sources
-        from nscale_data.tables import QUALIFIER_WORDS, _attribute
+        from nscale_data.package.dataset import load_sources
+        from nscale_data.output.tables import QUALIFIER_WORDS, _attribute
 
         publisher = load_sources(directory=args.data)["publisher"].to_dict()
         for r in records:
@@ -320,7 +320,7 @@ def _query(commands, name: str, description: str, run, by: str = "only what had 
 
 
 def _checks(args) -> int:
-    from nscale_data.power import overheads, power_checks
+    from nscale_data.totals.power import overheads, power_checks
 
     table = power_checks(args.as_of, args.data)
     records = table.astype(object).where(table.notna(), None).to_dict(orient="records")
@@ -357,8 +357,8 @@ def _checks(args) -> int:
 def _delivery(args) -> int:
     import pandas as pd
 
-    from nscale_data.analysis import status_words
-    from nscale_data.delivery import STALE_AFTER_MONTHS, delivery
+    from nscale_data.totals.analysis import status_words
+    from nscale_data.totals.delivery import STALE_AFTER_MONTHS, delivery
 
     table = delivery(args.as_of, args.data)
     if args.json:
@@ -400,7 +400,7 @@ def _delivery(args) -> int:
 
 
 def _diff(args) -> int:
-    from nscale_data.releases import DiffError, diff
+    from nscale_data.totals.releases import DiffError, diff
 
     try:
         result = diff(args.old, args.new)
@@ -475,7 +475,7 @@ def _say(text: str) -> None:
 
 
 def _figures(args) -> int:
-    from nscale_data.figures import build_all
+    from nscale_data.output.figures import build_all
 
     return build_all(args.out, args.notebooks, force=args.force, jobs=args.jobs, timeout=args.timeout, data=args.data)
 
@@ -499,7 +499,7 @@ def _seconds(text: str) -> float:
 
 
 def _report(args) -> int:
-    from nscale_data.report import ReportError, build_report
+    from nscale_data.output.report import ReportError, build_report
 
     try:
         pages = build_report(args.out, args.notebooks, args.figures, args.data, force=args.force)

@@ -25,7 +25,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from nscale_data.schema import PACKAGED_DATA
+from nscale_data.package.schema import PACKAGED_DATA
 
 REPO = Path(__file__).resolve().parent.parent
 # Modules whose tests share an expensive module fixture (a browser, a built report, drawn charts): one worker each.
@@ -151,7 +151,7 @@ def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str, build) -> 
 @pytest.fixture(scope="session")
 def report_site(tmp_path_factory) -> Path:
     """The report built from the committed notebooks and figures, once per run: its directory."""
-    from nscale_data.report import build_report
+    from nscale_data.output.report import build_report
 
     return once_per_run(tmp_path_factory, "report", lambda directory: build_report(
         directory / "site", REPO / "notebooks", REPO / "figures")) / "site"

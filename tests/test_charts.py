@@ -15,9 +15,10 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
 from conftest import REPO
-from nscale_data import capital_raised, charts, dataset_as_of, debt_raised, events, gpus_by_region, mw_by_region, source_checks
-from nscale_data.charts import _megawatts, _thousands, _usd
-from nscale_data.figures import FIGURES, save_figure
+from nscale_data import capital_raised, dataset_as_of, debt_raised, events, gpus_by_region, mw_by_region, source_checks
+from nscale_data.output import charts
+from nscale_data.output.charts import _megawatts, _thousands, _usd
+from nscale_data.output.figures import FIGURES, save_figure
 
 OKABE_ITO = {c.lower() for c in (charts.BLUE, charts.ORANGE, charts.SKY, charts.GREEN, charts.VERMILLION, charts.PURPLE)}
 NAMES = [t.name for t in FIGURES]

@@ -10,7 +10,7 @@ import pytest
 
 from nscale_data import capital_raised, debt_raised
 from nscale_data.cli import _money, main
-from nscale_data.schema import PACKAGED_DATA
+from nscale_data.package.schema import PACKAGED_DATA
 
 
 @pytest.mark.parametrize("command", [["summary"], ["summary", "--as-of", "2025-10-03"], ["peers"], ["conflicts"], ["checks"]])

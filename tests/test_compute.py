@@ -10,8 +10,8 @@ import pytest
 
 from nscale_data import capacity_totals, compute_by_region, peers, summary, validate
 from nscale_data.cli import main
-from nscale_data.power import bands, overheads, power_checks
-from nscale_data.schema import PACKAGED_DATA
+from nscale_data.totals.power import bands, overheads, power_checks
+from nscale_data.package.schema import PACKAGED_DATA
 
 
 def _rows(name: str) -> dict[str, dict]:

@@ -6,8 +6,8 @@ import csv
 
 
 from nscale_data import LEVELS, capacity_totals, capital_raised, debt_raised, gpus_by_region
-from nscale_data.cost import funding, gpus_by_chip, plan_cost
-from nscale_data.schema import PACKAGED_DATA
+from nscale_data.totals.cost import funding, gpus_by_chip, plan_cost
+from nscale_data.package.schema import PACKAGED_DATA
 
 
 def test_gpus_by_chip_add_up_to_the_regions_gpus():

@@ -12,9 +12,9 @@ import pytest
 from conftest import REPO, write_notebook
 from nscale_data import data_fingerprint, dataset_as_of, gpus_by_region
 from nscale_data.cli import main
-from nscale_data.figures import DATA_MARK, FIGURES, Target, build_all
-from nscale_data.report import ReportError, build_report
-from nscale_data.validation import data_used
+from nscale_data.output.figures import DATA_MARK, FIGURES, Target, build_all
+from nscale_data.output.report import ReportError, build_report
+from nscale_data.package.validation import data_used
 
 ADDED = 4321  # GPUs of a site added to the copy
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from nscale_data import dataset_as_of, load_claims, load_deployments, load_funding_rounds, load_sources
-from nscale_data.evidence import numbers_stated, states
+from nscale_data.package.evidence import numbers_stated, states
 
 
 def test_dtypes_are_typed():

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 from nscale_data import latest_source_date, load_claims, load_deployments, load_sources, validate
-from nscale_data.dataset import load_status_changes
-from nscale_data.delivery import delivery, period_bounds
-from nscale_data.rules import COUNTS_AS
-from nscale_data.schema import PACKAGED_DATA
+from nscale_data.package.dataset import load_status_changes
+from nscale_data.totals.delivery import delivery, period_bounds
+from nscale_data.package.rules import COUNTS_AS
+from nscale_data.package.schema import PACKAGED_DATA
 
 DATES = ["2025-10-03", "2026-03-09", "2026-04-30", "2026-12-06"]
 
@@ -187,7 +187,7 @@ def test_a_fact_at_odds_with_the_schedule_flags_the_row_from_its_publication():
 @pytest.mark.parametrize("text", ["next year", "2026-Q5", "2026-13", "Q3 2026"])
 def test_validate_refuses_an_expected_period_that_is_not_one(data, text):
     from nscale_data import validate
-    from nscale_data.rules import EXPECTED_PERIOD
+    from nscale_data.package.rules import EXPECTED_PERIOD
 
     line = data.set_cell("claims.csv", "benzinga-texas-start", "value_text", text)
     problems = [str(p) for p in validate(data.directory)]
@@ -201,8 +201,8 @@ def test_validate_refuses_an_expected_period_that_is_not_one(data, text):
 @pytest.mark.parametrize("measure", ["gpus", "mw"])
 def test_capacity_online_adds_up_to_each_regions_total(as_of, measure):
     from nscale_data import gpus_by_region
-    from nscale_data.analysis import LEVELS, mw_by_region
-    from nscale_data.delivery import capacity_online
+    from nscale_data.totals.analysis import LEVELS, mw_by_region
+    from nscale_data.totals.delivery import capacity_online
 
     table = capacity_online(as_of, measure=measure)
     totals = (gpus_by_region if measure == "gpus" else mw_by_region)(as_of)
@@ -220,7 +220,7 @@ def test_capacity_online_adds_up_to_each_regions_total(as_of, measure):
 
 
 def test_capacity_online_puts_each_row_in_the_quarter_its_period_ends():
-    from nscale_data.delivery import capacity_online
+    from nscale_data.totals.delivery import capacity_online
 
     table = capacity_online(measure="mw")
     rows = load_deployments()
@@ -281,8 +281,8 @@ def test_validate_refuses_a_status_or_a_period_no_source_states(data):
 
 @pytest.mark.parametrize("as_of", DATES)
 def test_by_quarter_adds_up_to_the_totals_and_leaves_capital_after_the_latest_source_unknown(as_of):
-    from nscale_data.analysis import capital_raised, debt_raised, gpus_by_region, mw_by_region
-    from nscale_data.delivery import by_quarter
+    from nscale_data.totals.analysis import capital_raised, debt_raised, gpus_by_region, mw_by_region
+    from nscale_data.totals.delivery import by_quarter
 
     table, latest = by_quarter(as_of), latest_source_date(as_of)
     dated = table.drop(index="no date")

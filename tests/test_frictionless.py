@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from frictionless import Package, validate
 
-from nscale_data.schema import PACKAGED_DATA
+from nscale_data.package.schema import PACKAGED_DATA
 
 
 def test_frictionless_validates_the_package():

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nscale_data import DatasetError, claim_checks, load_claims, load_deployments, summary
-from nscale_data.schema import PACKAGED_DATA
+from nscale_data.package.schema import PACKAGED_DATA
 
 FILES = ["sources.csv", "funding_rounds.csv", "deployments.csv", "claims.csv", "datapackage.json"]
 

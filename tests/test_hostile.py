@@ -17,8 +17,8 @@ import pandas as pd
 
 from nscale_data import DatasetError, capital_raised, dataset_as_of, summary, validate
 from nscale_data.cli import main
-from nscale_data.files import MAX_CSV_BYTES, MAX_JSON_BYTES
-from nscale_data.schema import PACKAGED_DATA
+from nscale_data.package.files import MAX_CSV_BYTES, MAX_JSON_BYTES
+from nscale_data.package.schema import PACKAGED_DATA
 
 REVIEWED = dataset_as_of()
 SECRET = "s3cret-token-that-must-never-print"

@@ -11,9 +11,10 @@ import sys
 import pandas as pd
 import pytest
 
-from nscale_data import LEVELS, charts, claim_checks, load_claims, load_sources, peers, peers_summary, summary, validate
-from nscale_data.evidence import states
-from nscale_data.schema import PACKAGED_DATA
+from nscale_data import LEVELS, claim_checks, load_claims, load_sources, peers, peers_summary, summary, validate
+from nscale_data.output import charts
+from nscale_data.package.evidence import states
+from nscale_data.package.schema import PACKAGED_DATA
 
 DATES = ["2025-10-03", None]  # the article's date and the review date
 PEERS = ["coreweave", "nebius", "crusoe", "lambda", "fluidstack"]
@@ -189,7 +190,7 @@ def test_capital_per_gpu_is_no_figure_where_debt_is_missing(data):
 
 
 def test_a_sum_of_sites_is_as_sure_as_its_least_sure_site():
-    from nscale_data.comparison import _capacity
+    from nscale_data.totals.comparison import _capacity
 
     site = {"scope": "site", "status": "planned", "known": pd.Timestamp("2025-01-01"), "superseded_by": None}
     mixed = [{**site, "id": "a", "site": "A", "value": 10, "qualifier": "exact"}, {**site, "id": "b", "site": "B", "value": 5, "qualifier": "target"},

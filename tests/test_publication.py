@@ -22,7 +22,7 @@ from nscale_data import (
     load_deployments,
     load_funding_rounds,
 )
-from nscale_data.schema import PACKAGED_DATA
+from nscale_data.package.schema import PACKAGED_DATA
 
 FIGURES = {"funding_rounds": ("round_id", ["amount_usd", "valuation_usd"]),
            "debt_facilities": ("facility_id", ["amount_usd", "accordion_usd"]),

@@ -44,7 +44,7 @@ def test_every_column_is_documented():
 
 
 def test_the_glossary_in_the_readme_is_the_packages():
-    from nscale_data.glossary import GLOSSARY
+    from nscale_data.output.glossary import GLOSSARY
 
     for term, meaning in GLOSSARY.items():
         assert f"| {term} | {meaning} |" in README, term
@@ -62,7 +62,7 @@ def test_every_claim_from_a_source_not_in_english_has_an_english_gloss(data):
 
 def test_the_readme_shows_every_chart_and_links_every_phone_drawing():
     """Each chart is in the gallery and each of its narrow drawings is linked; every figure file it names exists."""
-    from nscale_data.figures import FIGURES
+    from nscale_data.output.figures import FIGURES
 
     for target in FIGURES:
         shown = f"(figures/{target.name}.png)"

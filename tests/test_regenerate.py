@@ -8,9 +8,9 @@ import nbformat
 import pytest
 
 from conftest import write_notebook
-from nscale_data import charts, figures
-from nscale_data.figures import Target, atomic_write, build_all
-from nscale_data.schema import PACKAGED_DATA
+from nscale_data.output import charts, figures
+from nscale_data.output.figures import Target, atomic_write, build_all
+from nscale_data.package.schema import PACKAGED_DATA
 
 
 def _build(tmp_path, lines=None, **options):
@@ -96,7 +96,7 @@ def test_interrupted_write_leaves_the_old_file_and_no_partial_file(tmp_path):
 def test_invalid_data_builds_nothing(tmp_path, monkeypatch):
     path = write_notebook(tmp_path, "a.ipynb", "1 + 1")
     before = path.read_bytes()
-    from nscale_data import dataset
+    from nscale_data.package import dataset
 
     monkeypatch.setattr(dataset, "validate", lambda directory=None: ["claims.csv:2: value: broken"])
     code, lines = _build(tmp_path)

@@ -13,15 +13,16 @@ import time
 import pytest
 
 from conftest import write_notebook
-from nscale_data import charts, dataset
+from nscale_data.output import charts
+from nscale_data.package import dataset
 from nscale_data.cli import main
-from nscale_data.figures import Target, build_all
+from nscale_data.output.figures import Target, build_all
 
 # Writes the kernel's process id beside the notebook, so a test can tell when it runs and whether it was killed.
 PID = "import os, pathlib\npathlib.Path('{name}.pid').write_text(str(os.getpid()))"
 DEAF = "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(1000)"
 # `nscale-data figures` without the figures or the data check: these tests are about the notebooks' kernels.
-CLI = ("import functools, sys\nfrom nscale_data import dataset, figures\n"
+CLI = ("import functools, sys\nfrom nscale_data.output import figures\nfrom nscale_data.package import dataset\n"
        "dataset.validate = lambda directory=None: []\n"
        "figures.build_all = functools.partial(figures.build_all, figures=())\n"
        "from nscale_data.cli import main\nsys.exit(main(sys.argv[1:]))")
@@ -174,7 +175,7 @@ def test_a_build_folder_that_cannot_be_written_is_one_line_not_a_traceback(tmp_p
 def test_a_write_that_fails_on_close_leaves_no_temporary(tmp_path, monkeypatch):
     import errno
 
-    from nscale_data import figures
+    from nscale_data.output import figures
 
     real = os.fdopen
 
@@ -199,8 +200,8 @@ def test_a_write_that_fails_on_close_leaves_no_temporary(tmp_path, monkeypatch):
 def test_a_data_folder_full_of_other_files_is_fingerprinted_by_its_own_files_only(tmp_path):
     import shutil
 
-    from nscale_data.schema import PACKAGED_DATA
-    from nscale_data.validation import _fingerprint
+    from nscale_data.package.schema import PACKAGED_DATA
+    from nscale_data.package.validation import _fingerprint
 
     shutil.copytree(PACKAGED_DATA, tmp_path / "data")
     before = _fingerprint(tmp_path / "data")[1]

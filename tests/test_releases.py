@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import nscale_data as nd
-from nscale_data.releases import REPOSITORY, diff, headline_totals
-from nscale_data.schema import PACKAGE_FILE, PACKAGED_DATA
+from nscale_data.totals.releases import REPOSITORY, diff, headline_totals
+from nscale_data.package.schema import PACKAGE_FILE, PACKAGED_DATA
 
 REPO = Path(__file__).resolve().parent.parent
 RECORDED = Path(__file__).with_name("data_versions.json")  # each data version's content digest
@@ -179,3 +179,24 @@ def test_diff_reads_a_git_revision_with_its_own_code():
     committed = diff("HEAD")  # the working data against its last commit: its changes, if any, and nothing else
     assert committed.versions[0] is not None
     assert diff("HEAD", "HEAD").unchanged
+
+
+BEFORE_SINES_EXPANSION = "1a81a2f"  # a commit of this repository before the Sines expansion row was added
+
+
+@pytest.mark.skipif(not (REPOSITORY / ".git").exists(), reason="a git revision needs the repository's history")
+def test_a_revision_s_totals_are_its_own_code_s_on_its_own_data():
+    """The Sines expansion (a target row) came after that commit: Europe's GPUs with targets moved by its count."""
+    from nscale_data.totals.releases import DiffError
+
+    try:
+        result = diff(BEFORE_SINES_EXPANSION)
+    except DiffError:
+        pytest.skip("this clone does not hold that commit")
+    with open(PACKAGED_DATA / "deployments.csv", newline="", encoding="utf-8") as handle:
+        expansion = next(r for r in csv.DictReader(handle) if r["deployment_id"] == "sines-microsoft-expansion")
+    moved = {name: (old, new) for name, old, new in result.totals}
+    old, new = moved["Europe, GPUs with targets"]
+    assert new - old == int(expansion["gpu_count"]) and expansion["gpu_count_qualifier"] == "target"
+    assert "sines-microsoft-expansion" in result.tables["deployments"].added
+    assert "Europe, H100e stated" in result.totals_added  # the older code computed no H100-equivalents

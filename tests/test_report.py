@@ -12,10 +12,10 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 import pytest
 
 from conftest import REPO
-from nscale_data.dataset import dataset_as_of, load_changes, load_claims, load_sources
-from nscale_data.figures import FIGURES
-from nscale_data.report import build_report, link, notebook_html
-from nscale_data.schema import PACKAGED_DATA
+from nscale_data.package.dataset import dataset_as_of, load_changes, load_claims, load_sources
+from nscale_data.output.figures import FIGURES
+from nscale_data.output.report import build_report, link, notebook_html
+from nscale_data.package.schema import PACKAGED_DATA
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -147,7 +147,7 @@ def test_data_in_notebook_outputs_is_escaped(tmp_path):
 
 @pytest.mark.parametrize("target", FIGURES, ids=[t.name for t in FIGURES])
 def test_the_csv_beside_each_chart_holds_the_numbers_it_draws(site, target):
-    from nscale_data import charts
+    from nscale_data.output import charts
 
     published = pd.read_csv(site / "figures" / f"{target.name}.csv", keep_default_na=False, dtype=str)
     drawn = getattr(charts, target.chart)().data

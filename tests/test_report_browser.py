@@ -183,7 +183,7 @@ def _smallest_text(svg: Path) -> float:
 
 def test_on_a_phone_the_charts_drawn_for_it_are_served_and_their_text_can_be_read(site, browser):
     """At 390 px every page serves the narrow drawing of each chart that has one, and no text of it renders under 9 px."""
-    from nscale_data.figures import FIGURES
+    from nscale_data.output.figures import FIGURES
 
     browser.resize(WIDTHS["phone"])
     shown = []

@@ -12,7 +12,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from nscale_data.cli import main
-from nscale_data.report import MARKER, ReportError, build_report
+from nscale_data.output.report import MARKER, ReportError, build_report
 
 
 @pytest.fixture
@@ -135,7 +135,7 @@ def test_a_page_the_report_no_longer_makes_does_not_stay(inputs):
 
 
 def test_a_failure_part_way_leaves_the_previous_site_whole(inputs, monkeypatch):
-    from nscale_data import report
+    from nscale_data.output import report
 
     _report("site")
     before = _files(inputs / "site")

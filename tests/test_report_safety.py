@@ -11,7 +11,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from conftest import REPO
-from nscale_data.report import ReportError, build_report
+from nscale_data.output.report import ReportError, build_report
 
 # Each payload, if it ran, would write its number to the console as an error, which the browser test reads.
 PAYLOADS = [

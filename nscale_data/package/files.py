@@ -43,7 +43,7 @@ def read_bytes(directory: Path, name: str, limit: int, folder: str = "data direc
         >>> read_bytes(folder, "b.csv", 10)
         Traceback (most recent call last):
         ...
-        nscale_data.files.UnsafeFile: is a symbolic link to a file outside the data directory
+        nscale_data.package.files.UnsafeFile: is a symbolic link to a file outside the data directory
     """
     root = Path(os.path.realpath(directory))
     path = directory / name

@@ -14,11 +14,11 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from nscale_data import rules
-from nscale_data.errors import DatasetError, Problem
-from nscale_data.files import MAX_CSV_BYTES, MAX_JSON_BYTES, UnsafeFile, read_bytes
-from nscale_data.reading import Table, read_table
-from nscale_data.schema import PACKAGE_FILE, PACKAGED_DATA, Package, check_against, read_package
+from nscale_data.package import rules
+from nscale_data.package.errors import DatasetError, Problem
+from nscale_data.package.files import MAX_CSV_BYTES, MAX_JSON_BYTES, UnsafeFile, read_bytes
+from nscale_data.package.reading import Table, read_table
+from nscale_data.package.schema import PACKAGE_FILE, PACKAGED_DATA, Package, check_against, read_package
 
 Directory = str | Path | None
 _in_use: Path | None = None  # the data read where no directory is named (None: the packaged data)

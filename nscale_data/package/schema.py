@@ -22,11 +22,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nscale_data.errors import DatasetError, Problem, excerpt
-from nscale_data.files import MAX_JSON_BYTES, UnsafeFile, read_bytes
+from nscale_data.package.errors import DatasetError, Problem, excerpt
+from nscale_data.package.files import MAX_JSON_BYTES, UnsafeFile, read_bytes
 
 PACKAGE_FILE = "datapackage.json"
-PACKAGED_DATA = Path(__file__).parent / "data"
+PACKAGED_DATA = Path(__file__).parent.parent / "data"
 CSV_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\.csv")  # a table's file name
 TYPES = ("string", "integer", "number", "date")
 # Fields whose values the code interprets: a package may not add values to their enums.
@@ -256,7 +256,7 @@ def _field(resource: str, entry: object, path: str) -> Field:
     at = f"{path}.constraints"
     pattern = _get(c, "pattern", str, at, "a string")
     if pattern is not None and pattern not in PATTERNS:
-        raise _Bad(f"{at}.pattern", "must be one of the project's own patterns (see PATTERNS in nscale_data/schema.py)")
+        raise _Bad(f"{at}.pattern", "must be one of the project's own patterns (see PATTERNS in nscale_data/package/schema.py)")
     enum = _get(c, "enum", list, at, "a list of strings")
     if enum is not None and not all(isinstance(v, str) for v in enum):
         raise _Bad(f"{at}.enum", "must be a list of strings")

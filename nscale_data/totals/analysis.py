@@ -29,7 +29,7 @@ import math
 
 import pandas as pd
 
-from nscale_data.dataset import (
+from nscale_data.package.dataset import (
     AsOf,
     Directory,
     cached_by_data,
@@ -46,7 +46,7 @@ from nscale_data.dataset import (
     row_dicts,
     load_status_changes,
 )
-from nscale_data.rules import COMPANY, GLOBAL, TEXT_ATTRIBUTES
+from nscale_data.package.rules import COMPANY, GLOBAL, TEXT_ATTRIBUTES
 
 # How an event names a figure published after its row was announced.
 FIGURE_WORDS = {"amount_usd": "amount", "valuation_usd": "valuation", "accordion_usd": "accordion",
@@ -71,6 +71,23 @@ def rounds_counted(as_of: AsOf = None, directory: Directory = None) -> pd.DataFr
     rounds = load_funding_rounds(as_of, directory)
     rounds["counted"] = rounds["included_in"].isna()
     return rounds
+
+
+def day(value, precision: str = "day") -> str:
+    """A date, written one way everywhere.
+
+    Examples:
+        >>> day(pd.Timestamp("2025-09-25")), day(pd.Timestamp("2025-09-01"), "month"), day(None)
+        ('25 Sep 2025', 'September 2025', '')
+    """
+    if value is None or pd.isna(value):
+        return ""
+    stamp = pd.Timestamp(value)
+    if precision == "year":
+        return f"{stamp:%Y}"
+    if precision == "month":
+        return f"{stamp:%B %Y}"
+    return f"{stamp.day} {stamp:%b %Y}"
 
 
 def capital_raised(as_of: AsOf = None, directory: Directory = None) -> int | None:

@@ -27,10 +27,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nscale_data.errors import DatasetError
-from nscale_data.files import MAX_CSV_BYTES, UnsafeFile, read_bytes
-from nscale_data.schema import PACKAGE_FILE, PACKAGED_DATA, read_package
-from nscale_data.validation import Directory, data_in_use, validate
+from nscale_data.package.errors import DatasetError
+from nscale_data.package.files import MAX_CSV_BYTES, UnsafeFile, read_bytes
+from nscale_data.package.schema import PACKAGE_FILE, PACKAGED_DATA, read_package
+from nscale_data.package.validation import Directory, data_in_use, validate
 
 AUTHOR = "The nscale-data project"
 TITLE = "Nscale: capital raised and planned GPU capacity"
@@ -252,7 +252,12 @@ def _totals(old: tuple, new: tuple) -> tuple[list[tuple[str, object, object]], s
 _SUMMARY = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
-from nscale_data.analysis import summary
+# An editable install maps nscale_data to the working tree ahead of sys.path: read the revision's code instead.
+sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in (getattr(f, "__module__", "") or "")]
+try:
+    from nscale_data.totals.analysis import summary
+except ImportError:  # a revision from before the library's layers
+    from nscale_data.analysis import summary
 print(json.dumps(summary(), default=str))
 """
 
@@ -272,7 +277,7 @@ def _totals_by_own_code(tree: Path) -> tuple[dict | None, str]:
 
 def headline_totals(directory: Directory = None) -> dict[str, object]:
     """The totals a reader quotes, flat: capital, then each region's GPUs, H100-equivalents and MW at each level."""
-    from nscale_data.analysis import summary
+    from nscale_data.totals.analysis import summary
 
     return _flatten(summary(directory=directory))
 

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from nscale_data import rules
-from nscale_data.errors import DateAfterReview
-from nscale_data.reading import Table
-from nscale_data.schema import PACKAGED_DATA, Package, Resource
-from nscale_data.validation import Directory, _checked, _fingerprint, validate  # noqa: F401 (validate re-exported)
+from nscale_data.package import rules
+from nscale_data.package.errors import DateAfterReview
+from nscale_data.package.reading import Table
+from nscale_data.package.schema import PACKAGED_DATA, Package, Resource
+from nscale_data.package.validation import Directory, _checked, _fingerprint, validate  # noqa: F401 (validate re-exported)
 
 AsOf = str | dt.date | pd.Timestamp | None
 DATE_COLUMNS = {

@@ -21,7 +21,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from nscale_data.analysis import (
+from nscale_data.totals.analysis import (
     LEVELS,
     as_number,
     capital_raised,
@@ -34,10 +34,10 @@ from nscale_data.analysis import (
     mw_by_region,
     rounds_counted,
 )
-from nscale_data.checks import source_checks
-from nscale_data.cost import ASSUMED_COST_PER_GPU_USD, funding, plan_cost
-from nscale_data.tables import day
-from nscale_data.dataset import (
+from nscale_data.totals.checks import source_checks
+from nscale_data.totals.cost import ASSUMED_COST_PER_GPU_USD, funding, plan_cost
+from nscale_data.output.tables import day
+from nscale_data.package.dataset import (
     AsOf,
     dataset_as_of,
     latest_source_date,
@@ -848,7 +848,7 @@ def capex_vs_capital_narrow(cost_per_gpu_usd: tuple[float, float] = ASSUMED_COST
 @_styled
 def peers_chart(as_of: AsOf = None, then: AsOf = ARTICLE_DATE) -> Figure:
     """Capital beside GPUs and megawatts for each company, at ``then`` and at ``as_of``, each bar saying what it counts."""
-    from nscale_data.comparison import peers
+    from nscale_data.totals.comparison import peers
 
     end = pd.Timestamp(as_of) if as_of is not None else dataset_as_of()
     views = [(pd.Timestamp(then), peers(then))] if then is not None and pd.Timestamp(then) < end else []
@@ -915,7 +915,7 @@ def peers_chart_narrow(as_of: AsOf = None) -> Figure:
 
     The 3 October 2025 view stays in the wide chart; the text is never under ``NARROW_TEXT`` points.
     """
-    from nscale_data.comparison import peers
+    from nscale_data.totals.comparison import peers
 
     table = peers(as_of)
     size, step = NARROW_TEXT, 1.9
@@ -1172,7 +1172,7 @@ def _short(name: str, width: int = 24) -> str:
 
 def _arrival(as_of: AsOf) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp | None]:
     """The quarters (``delivery.by_quarter``), the rows flagged overdue or at risk with their quarter, and the latest source."""
-    from nscale_data.delivery import by_quarter, delivery, period_bounds
+    from nscale_data.totals.delivery import by_quarter, delivery, period_bounds
 
     table = by_quarter(as_of)
     rows = delivery(as_of)

@@ -21,9 +21,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
-from nscale_data import analysis, checks
-from nscale_data.analysis import as_number
-from nscale_data.dataset import AsOf, load_claims, load_companies, load_deployments, load_sources
+from nscale_data.totals import analysis, checks
+from nscale_data.totals.analysis import as_number, day
+from nscale_data.package.dataset import AsOf, load_claims, load_companies, load_deployments, load_sources
 
 QUALIFIER_WORDS = {"exact": "", "approx": "about", "at_least": "at least", "up_to": "up to", "target": "target"}
 
@@ -118,23 +118,6 @@ def millions(value) -> str:
     if value is None or pd.isna(value):
         return ""
     return f"{float(value) / 1e6:,.0f}"
-
-
-def day(value, precision: str = "day") -> str:
-    """A date, written one way everywhere.
-
-    Examples:
-        >>> day(pd.Timestamp("2025-09-25")), day(pd.Timestamp("2025-09-01"), "month"), day(None)
-        ('25 Sep 2025', 'September 2025', '')
-    """
-    if value is None or pd.isna(value):
-        return ""
-    stamp = pd.Timestamp(value)
-    if precision == "year":
-        return f"{stamp:%Y}"
-    if precision == "month":
-        return f"{stamp:%B %Y}"
-    return f"{stamp.day} {stamp:%b %Y}"
 
 
 def yes_no(value) -> str:
@@ -293,7 +276,7 @@ def conflicts(as_of: AsOf = None) -> Table:
 
 def plan_cost(as_of: AsOf = None) -> Table:
     """Planned GPUs by chip, with each chip's sourced price range and their cost; 'no sourced price' where none is known."""
-    from nscale_data.cost import plan_cost as costed
+    from nscale_data.totals.cost import plan_cost as costed
 
     rows = []
     for _, c in costed(as_of).iterrows():
@@ -308,7 +291,7 @@ def plan_cost(as_of: AsOf = None) -> Table:
 
 def funding(cost_per_gpu_usd: tuple[float, float], as_of: AsOf = None) -> Table:
     """The plan's cost at each level, at sourced prices where they exist and at the assumed price, against the capital raised."""
-    from nscale_data.cost import funding as plan
+    from nscale_data.totals.cost import funding as plan
 
     result = plan(as_of, assumed=cost_per_gpu_usd)
     rows = []
@@ -399,7 +382,7 @@ def _e(value) -> str:
 
 def peers(as_of: AsOf = None) -> Table:
     """Nscale beside its peers: capital, GPUs and MW at the stated and widest levels, capital per stated GPU with its ingredients."""
-    from nscale_data.comparison import peers as peer_table
+    from nscale_data.totals.comparison import peers as peer_table
 
     rows = []
     for _, p in peer_table(as_of).iterrows():
@@ -452,8 +435,8 @@ def companies() -> Table:
 
 def delivery(as_of: AsOf = None) -> Table:
     """Every deployment's schedule and flag, with its status history and the sources behind each period and change."""
-    from nscale_data.analysis import status_words
-    from nscale_data.delivery import delivery as tracked
+    from nscale_data.totals.analysis import status_words
+    from nscale_data.totals.delivery import delivery as tracked
 
     publishers = load_sources()["publisher"]
     rows, links = [], {}
@@ -476,7 +459,7 @@ def delivery(as_of: AsOf = None) -> Table:
 
 def by_quarter(as_of: AsOf = None) -> Table:
     """Capital at each quarter's end against GPUs and megawatts expected online by then (``delivery.by_quarter``)."""
-    from nscale_data.delivery import by_quarter as quarters
+    from nscale_data.totals.delivery import by_quarter as quarters
 
     rows = []
     for quarter, q in quarters(as_of).iterrows():

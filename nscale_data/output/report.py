@@ -32,14 +32,15 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from nscale_data import analysis, checks, tables
-from nscale_data.dataset import Directory, dataset_as_of, latest_source_date, load_changes, load_claims, load_sources
-from nscale_data.errors import excerpt
-from nscale_data.files import MAX_FIGURE_BYTES, MAX_NOTEBOOK_BYTES, UnsafeFile, read_bytes
-from nscale_data.figures import DATA_MARK, FIGURES, atomic_write, remove_stale_temporaries
-from nscale_data.glossary import GLOSSARY
-from nscale_data.releases import citation, data_version
-from nscale_data.validation import data_contents, data_in_use, data_used, fingerprint_of
+from nscale_data.output import tables
+from nscale_data.totals import analysis, checks
+from nscale_data.package.dataset import Directory, dataset_as_of, latest_source_date, load_changes, load_claims, load_sources
+from nscale_data.package.errors import excerpt
+from nscale_data.package.files import MAX_FIGURE_BYTES, MAX_NOTEBOOK_BYTES, UnsafeFile, read_bytes
+from nscale_data.output.figures import DATA_MARK, FIGURES, atomic_write, remove_stale_temporaries
+from nscale_data.output.glossary import GLOSSARY
+from nscale_data.totals.releases import citation, data_version
+from nscale_data.package.validation import data_contents, data_in_use, data_used, fingerprint_of
 
 MARKER = ".nscale-data-report"  # written into every report, so a rebuild knows the directory is its own
 TEMPLATES = Path(__file__).parent / "templates"  # the basic template, with alt text on every chart
@@ -346,7 +347,7 @@ def notebook_html(path: Path, descriptions: dict[str, str], text: str | None = N
     """
     if text is None:
         text = read_bytes(path.parent, path.name, MAX_NOTEBOOK_BYTES, "notebook folder").decode("utf-8")
-    from nscale_data.figures import import_notebook_tools
+    from nscale_data.output.figures import import_notebook_tools
 
     import_notebook_tools()  # nbformat without rfc3987-syntax's grammars, before nbconvert imports it
     from nbconvert import HTMLExporter

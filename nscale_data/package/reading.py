@@ -16,9 +16,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nscale_data.errors import Problem, excerpt
-from nscale_data.files import MAX_CSV_BYTES, UnsafeFile, read_bytes
-from nscale_data.schema import Field, Resource
+from nscale_data.package.errors import Problem, excerpt
+from nscale_data.package.files import MAX_CSV_BYTES, UnsafeFile, read_bytes
+from nscale_data.package.schema import Field, Resource
 
 INTEGER = re.compile(r"-?[0-9]+")
 NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")

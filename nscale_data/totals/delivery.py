@@ -22,8 +22,8 @@ import re
 
 import pandas as pd
 
-from nscale_data.analysis import LEVELS, capital_raised, debt_raised, events, reconcile, regions
-from nscale_data.dataset import (AsOf, Directory, latest_source_date, load_claims, load_deployments, load_status_changes,
+from nscale_data.totals.analysis import LEVELS, capital_raised, debt_raised, events, reconcile, regions
+from nscale_data.package.dataset import (AsOf, Directory, latest_source_date, load_claims, load_deployments, load_status_changes,
                                  sources_published)
 
 STALE_AFTER_MONTHS = 12
@@ -186,7 +186,7 @@ def capacity_online(as_of: AsOf = None, directory: Directory = None, measure: st
 
     Examples:
         >>> table = capacity_online(measure="mw")
-        >>> from nscale_data.analysis import mw_by_region
+        >>> from nscale_data.totals.analysis import mw_by_region
         >>> float(table.loc["Europe", "stated"].sum()) == float(mw_by_region().at["Europe", "stated"])
         True
     """

@@ -29,9 +29,8 @@ from __future__ import annotations
 import pandas as pd
 
 # summary()'s own figure helpers: a peer's "no figure" is written as Nscale's is.
-from nscale_data.analysis import COUNTED_AT, LEVELS, _missing, _plain_number, as_number, summary
-from nscale_data.tables import day
-from nscale_data.dataset import (
+from nscale_data.totals.analysis import COUNTED_AT, LEVELS, _missing, _plain_number, as_number, day, summary
+from nscale_data.package.dataset import (
     AsOf,
     Directory,
     load_claims,

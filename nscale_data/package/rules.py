@@ -12,9 +12,9 @@ import math
 import re
 from collections.abc import Iterable
 
-from nscale_data.errors import Problem, excerpt as _short
-from nscale_data.evidence import states
-from nscale_data.reading import Table
+from nscale_data.package.errors import Problem, excerpt as _short
+from nscale_data.package.evidence import states
+from nscale_data.package.reading import Table
 
 COMPANY = "nscale"
 INDUSTRY = "data-centres"  # the subject of figures about data centres in general (power usage effectiveness)
@@ -327,7 +327,7 @@ def _claims(tables: dict[str, Table], ids: dict[str, set[str]], problems: list[P
     _derived(tables, problems)
 
 
-# An expected period: a year, a half, a quarter or a month (nscale_data.delivery.period_bounds reads the same forms).
+# An expected period: a year, a half, a quarter or a month (nscale_data.totals.delivery.period_bounds reads the same forms).
 EXPECTED_PERIOD = re.compile(r"[0-9]{4}(-Q[1-4]|-H[12]|-(0[1-9]|1[0-2]))?")
 
 # A figure its source prints in thousands or millions: the note says so, and the evidence states value ÷ scale.

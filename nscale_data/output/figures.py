@@ -37,11 +37,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from nscale_data.errors import DatasetError
-from nscale_data.files import UnsafeFile
-from nscale_data.validation import Directory, data_fingerprint, data_in_use, data_used
+from nscale_data.package.errors import DatasetError
+from nscale_data.package.files import UnsafeFile
+from nscale_data.package.validation import Directory, data_fingerprint, data_in_use, data_used
 
-PACKAGE_CODE = Path(__file__).parent
+PACKAGE_CODE = Path(__file__).parent.parent  # the whole library, every layer
 STATE_FILE = Path("build") / "regenerate-state.json"
 DATA_MARK = "nscale-data data sha256:"  # a figure's SVG names the data it was drawn from after this
 KERNEL = "python3"
@@ -52,7 +52,7 @@ class Target:
     """One thing to build: a figure (SVG and PNG) or a notebook's outputs."""
 
     name: str
-    chart: str | None = None  # name of the function in nscale_data.charts
+    chart: str | None = None  # name of the function in nscale_data.output.charts
     notebook: str | None = None  # the notebook that draws this chart with its default arguments, and leaves it so
     narrow_of: str | None = None  # the chart this one redraws for a phone (the report serves it to narrow screens)
 
@@ -198,7 +198,7 @@ def _build_all(out, notebooks, force, jobs, timeout, report, state_file, figures
                 stale.append((target, digest, outputs))
 
         if stale:
-            from nscale_data.dataset import validate  # pandas: only when there is something to build
+            from nscale_data.package.dataset import validate  # pandas: only when there is something to build
 
             problems = validate()
             if problems:
@@ -280,7 +280,7 @@ def _import_before_threads(charts: bool, notebooks: bool) -> None:
         except NoSuchKernel:
             pass  # each notebook then fails with this error, reported by name
     if charts:
-        import nscale_data.charts  # noqa: F401
+        import nscale_data.output.charts  # noqa: F401
 
 
 def import_notebook_tools() -> None:
@@ -313,7 +313,7 @@ def _key(target: Target) -> str:
 
 
 def _build_figure(target: Target, out: Path) -> Outcome:
-    from nscale_data import charts
+    from nscale_data.output import charts
 
     start = time.perf_counter()
     try:
@@ -334,7 +334,7 @@ def save_figure(fig, base: Path, images: tuple[str, ...] = ("svg", "png")) -> No
     """
     import matplotlib
 
-    from nscale_data.charts import STYLE
+    from nscale_data.output.charts import STYLE
 
     title = getattr(fig, "description", "")
     options = {"svg": {"metadata": {"Date": None, "Creator": None, "Title": title, "Identifier": f"{DATA_MARK}{data_fingerprint()}"}},
@@ -533,11 +533,11 @@ def _execute(km, kernels: _Kernels, target: Target, figures: list) -> tuple[Outc
             info = client.wait_for_reply(client.kc.kernel_info(), hidden)
             nb.metadata["language_info"] = info["content"]["language_info"]  # as JupyterLab records it
             if figures:
-                run(f"from nscale_data.figures import _record_charts; _record_charts({[f[0].chart for f in figures]!r})")
+                run(f"from nscale_data.output.figures import _record_charts; _record_charts({[f[0].chart for f in figures]!r})")
             for index, cell in enumerate(nb.cells):
                 client.execute_cell(cell, index)
             expected = os.path.realpath(kernels.data)
-            switched = run(f"from nscale_data.validation import data_in_use; assert str(data_in_use()) == {expected!r}, "
+            switched = run(f"from nscale_data.package.validation import data_in_use; assert str(data_in_use()) == {expected!r}, "
                            "'it switched to other data (nscale_data.use_data): its outputs would not match the data recorded'")
             if switched:
                 return Outcome(target, "failed", time.perf_counter() - start, f"after the last cell: {switched}"), []
@@ -546,7 +546,7 @@ def _execute(km, kernels: _Kernels, target: Target, figures: list) -> tuple[Outc
                 began, deadline = time.perf_counter(), time.monotonic() + timeout
                 base = str((out / item[0].name).resolve())
                 try:
-                    error = run(f"from nscale_data.figures import _save_chart; _save_chart({item[0].chart!r}, {base!r})")
+                    error = run(f"from nscale_data.output.figures import _save_chart; _save_chart({item[0].chart!r}, {base!r})")
                 except (DeadKernelError, TimeoutError, RuntimeError) as exc:
                     error = _describe(exc)
                 saved.append((Outcome(item[0], "failed" if error else "built", time.perf_counter() - began, error), item))
@@ -572,7 +572,7 @@ def _record_charts(names: list[str]) -> None:
     """In a kernel, before a notebook: keep the figure each named chart returns when called with its default arguments."""
     import inspect
 
-    from nscale_data import charts
+    from nscale_data.output import charts
 
     _DRAWN.clear()
     for name in names:
@@ -593,7 +593,7 @@ def _record_charts(names: list[str]) -> None:
 
 def _save_chart(name: str, base: str) -> None:
     """In a kernel, after the notebook: save the figure it drew with chart ``name`` (or draw it now), and unwrap the chart."""
-    from nscale_data import charts
+    from nscale_data.output import charts
 
     chart = _CHARTS.pop(name, None) or getattr(charts, name)
     setattr(charts, name, chart)
@@ -650,10 +650,10 @@ def _inputs_hash(data_digest: str, notebook: Path | None) -> str:
     """What a target is built from: the whole data package (every chart dates itself by the latest source,
     which looks at most tables), the library code, the pinned environment and a notebook's cells."""
     digest = hashlib.sha256(data_digest.encode() + b"\0")
-    files = sorted(PACKAGE_CODE.glob("*.py"))
+    files = sorted(PACKAGE_CODE.glob("**/*.py"))
     lock = PACKAGE_CODE.parent / "requirements.lock"
     for path in files + ([lock] if lock.exists() else []):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(path.relative_to(PACKAGE_CODE.parent).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     if notebook is not None:
         for cell in _cells(notebook):
             digest.update(cell.get("cell_type", "").encode() + b"\0" + _source(cell).encode() + b"\0")

@@ -13,7 +13,7 @@ import math
 
 import pandas as pd
 
-from nscale_data.analysis import (
+from nscale_data.totals.analysis import (
     APPROX_TOLERANCE,
     SOURCE_RANK,
     _missing,
@@ -24,7 +24,7 @@ from nscale_data.analysis import (
     round_name,
     rounds_counted,
 )
-from nscale_data.dataset import (
+from nscale_data.package.dataset import (
     AsOf,
     Directory,
     cached_by_data,
@@ -40,7 +40,7 @@ from nscale_data.dataset import (
     period_end,
     row_dicts,
 )
-from nscale_data.rules import COMPANY, TEXT_ATTRIBUTES, owners
+from nscale_data.package.rules import COMPANY, TEXT_ATTRIBUTES, owners
 
 
 @cached_by_data

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from nscale_data.analysis import capacity_totals
-from nscale_data.dataset import AsOf, Directory, load_chips, load_claims, load_deployments
-from nscale_data.rules import INDUSTRY
+from nscale_data.totals.analysis import capacity_totals
+from nscale_data.package.dataset import AsOf, Directory, load_chips, load_claims, load_deployments
+from nscale_data.package.rules import INDUSTRY
 
 COUNTED = ("region", "worldwide")
 

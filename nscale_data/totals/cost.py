@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from nscale_data.analysis import LEVELS, capacity_totals, capital_raised, debt_raised, known_sum
-from nscale_data.dataset import AsOf, Directory, load_chips, load_deployments
+from nscale_data.totals.analysis import LEVELS, capacity_totals, capital_raised, debt_raised, known_sum
+from nscale_data.package.dataset import AsOf, Directory, load_chips, load_deployments
 
 ASSUMED_COST_PER_GPU_USD = (40_000, 80_000)  # an assumption for comparison, not a sourced figure
 UNNAMED = "no chip named"
