@@ -225,7 +225,7 @@ def test_committed_figures_are_byte_for_byte_what_the_code_draws(built, name, tm
     The PNG, drawn from the same figure, is compared where `make figures` rebuilds everything (CI's clean clone).
     """
     save_figure(built[name], tmp_path / name, images=("svg",))
-    for suffix in (".svg", ".csv"):
+    for suffix in (".svg", ".csv", ".zip"):
         assert (tmp_path / f"{name}{suffix}").read_bytes() == (REPO / "figures" / f"{name}{suffix}").read_bytes(), suffix
     assert "<dc:date>" not in (tmp_path / f"{name}.svg").read_text()
     assert "matplotlib.org" not in (REPO / "figures" / f"{name}.png").read_bytes().decode("latin-1")
@@ -261,3 +261,65 @@ def test_a_chart_drawn_before_any_debt_writes_no_figure_and_draws_nothing_for_it
     debt_colour = mcolors.to_hex(charts.CAPITAL["debt"]["facecolor"])
     drawn_debt = [p for ax in fig.axes for p in ax.patches if mcolors.to_hex(p.get_facecolor()) == debt_colour and p.get_width() > 0]
     assert not drawn_debt
+
+
+def _csv_rows(name: str) -> list[dict]:
+    import csv
+
+    with open(REPO / "figures" / f"{name}.csv", newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_plotted_figure_names_the_claims_and_sources_behind_it(name):
+    """Each row of a chart's CSV with a figure other than a computed zero names claims that exist, and their sources."""
+    import csv
+
+    from nscale_data.package.schema import PACKAGED_DATA
+
+    with open(PACKAGED_DATA / "claims.csv", newline="", encoding="utf-8") as handle:
+        source_of = {c["claim_id"]: c["source_id"] for c in csv.DictReader(handle)}
+    rows = _csv_rows(name)
+    assert rows and {"claim_ids", "source_ids"} <= set(rows[0])
+    figures = [r for r in rows if any(r.get(c) not in (None, "", "0", "0.0") for c in ("value", "claimed_value", "equity_usd"))]
+    assert figures
+    for row in figures:
+        claims, sources = row["claim_ids"].split("; "), row["source_ids"].split("; ")
+        assert claims != [""], (name, row)
+        assert all(c in source_of for c in claims), (name, claims)
+        assert {source_of[c] for c in claims} <= set(sources), (name, row)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_linked_bar_has_a_tooltip_and_a_link_to_a_page_of_the_report(built, name):
+    import re
+
+    svg = (REPO / "figures" / f"{name}.svg").read_text(encoding="utf-8")
+    links = re.findall(r'<a xlink:href="([^"]+)"', svg)
+    assert len(links) == len(built[name].tooltips) > 0
+    pages = {"figures.html", "sources.html", "data.html", "changes.html", "index.html",
+             *(f"{p.stem}.html" for p in (REPO / "notebooks").glob("*.ipynb"))}
+    assert all(link.startswith("../") and link[3:].split("#")[0] in pages for link in links), set(links)
+    for gid, words in built[name].tooltips.items():  # each tooltip is the first child of its bar's group
+        assert re.search(rf'<g id="{re.escape(gid)}"><title>[^<]+</title>', svg), gid
+
+
+@pytest.mark.parametrize("name", ["capital-and-gpus", "capacity-online"])
+def test_a_bundle_holds_the_data_metadata_and_readme_and_is_the_same_every_time(built, name, tmp_path):
+    import json
+    import zipfile
+
+    import nscale_data as nd
+
+    save_figure(built[name], tmp_path / "a" / name, images=("svg",))
+    save_figure(built[name], tmp_path / "b" / name, images=("svg",))
+    first = (tmp_path / "a" / f"{name}.zip").read_bytes()
+    assert first == (tmp_path / "b" / f"{name}.zip").read_bytes()
+    with zipfile.ZipFile(tmp_path / "a" / f"{name}.zip") as archive:
+        assert archive.namelist() == [f"{name}/{name}.csv", f"{name}/metadata.json", f"{name}/README.md"]
+        meta = json.loads(archive.read(f"{name}/metadata.json"))
+        assert archive.read(f"{name}/{name}.csv") == (REPO / "figures" / f"{name}.csv").read_bytes()
+        readme = archive.read(f"{name}/README.md").decode()
+    assert meta["data_version"] == nd.data_version() and meta["citation"] == nd.citation() and meta["caveats"]
+    assert meta["title"] == built[name].get_suptitle().replace("\n", " ") and meta["title"] in readme
+    assert all(c in readme for c in meta["caveats"])

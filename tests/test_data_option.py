@@ -12,6 +12,7 @@ import pytest
 from conftest import REPO, write_notebook
 from nscale_data import data_fingerprint, dataset_as_of, gpus_by_region
 from nscale_data.cli import main
+from nscale_data.output.figures import CHART_FILES
 from nscale_data.output.figures import DATA_MARK, FIGURES, Target, build_all
 from nscale_data.output.report import ReportError, build_report
 from nscale_data.package.validation import data_used
@@ -71,7 +72,7 @@ def test_figures_and_report_read_the_copy_named_with_data(edited, tmp_path):
 def test_the_report_refuses_a_chart_drawn_from_other_data(edited, tmp_path, capsys):
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "figures").mkdir()
-    for suffix in (".svg", ".png", ".csv"):
+    for suffix in CHART_FILES:
         (tmp_path / "figures" / f"peers{suffix}").write_bytes((REPO / "figures" / f"peers{suffix}").read_bytes())
     code = main(["report", "--data", str(edited.directory), "--notebooks", str(tmp_path / "notebooks"),
                  "--figures", str(tmp_path / "figures"), "--out", str(tmp_path / "site")])

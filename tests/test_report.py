@@ -42,10 +42,10 @@ def test_report_has_every_page_chart_and_data_file(site):
     for name in chapters + PAGES[1:]:
         assert f'href="{name}"' in index
     for target in FIGURES:  # every chart on the index, with its data, SVG and PNG beside it; a phone's drawing in its place
-        for suffix in (".svg", ".png", ".csv"):
+        for suffix in (".svg", ".png", ".csv", ".zip"):
             assert (site / "figures" / f"{target.name}{suffix}").is_file()
             if target.narrow_of:
-                assert f'<source media="(max-width: 600px)" srcset="figures/{target.name}.svg">' in index
+                assert f'<div class="chart-narrow"><svg role="img" data-chart="{target.name}"' in index
             else:
                 assert f'href="figures/{target.name}{suffix}"' in index
     assert sorted(p.name for p in (site / "data").iterdir()) == sorted(

@@ -26,6 +26,9 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed
 
 CHECK = """(() => {
   const images = [...document.images].map(i => ({src: i.src.slice(0, 80), width: i.naturalWidth, done: i.complete, alt: i.alt}));
+  const charts = [...document.querySelectorAll('svg[data-chart]')].filter(c => c.getBoundingClientRect().width > 0)
+    .map(c => ({name: c.dataset.chart, width: c.getBoundingClientRect().width,
+                title: (c.querySelector(':scope > title') || {}).textContent || ''}));
   const links = [...document.querySelectorAll('a[href]')].map(a => a.href);
   const missingAnchors = [...document.querySelectorAll('a[href^="#"]')]
     .map(a => decodeURIComponent(a.getAttribute('href').slice(1)))
@@ -33,7 +36,7 @@ CHECK = """(() => {
   const target = location.hash ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
   const evidence = target ? {quotes: (target.textContent.match(/“/g) || []).length,
                              sources: [...target.querySelectorAll('a[href^="http"]')].length} : null;
-  return JSON.stringify({images, links, missingAnchors, evidence,
+  return JSON.stringify({images, charts, links, missingAnchors, evidence,
                          scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth});
 })()"""
 WIDTHS = {"phone": 390, "desktop": 1400}
@@ -139,7 +142,9 @@ def test_every_page_loads_cleanly_fits_the_screen_and_describes_its_images(site,
         found, errors = browser.visit(page.resolve().as_uri())
         assert errors == [], f"{page.name}: console errors {errors}"
         if page.name == "index.html":
-            assert len(found["images"]) >= 3, "the index shows the headline figures"
+            assert len(found["charts"]) >= 3, "the index shows the headline figures"
+        for chart in found["charts"]:  # embedded: its title is its accessible name
+            assert len(chart["title"]) > 20 and chart["title"].startswith("Chart: "), f"{page.name}: {chart['name']} says {chart['title']!r}"
         for image in found["images"]:
             assert image["done"] and image["width"] > 0, f"{page.name}: image did not load: {image['src']}"
             assert len(image["alt"]) > 20 and "No description" not in image["alt"], f"{page.name}: {image['src']} alt {image['alt']!r}"
@@ -170,7 +175,8 @@ def test_any_number_on_the_index_reaches_its_evidence_and_source_in_two_clicks(s
             assert found["evidence"]["quotes"] > 0 and found["evidence"]["sources"] > 0, href
 
 
-CHART_TEXT = """JSON.stringify([...document.querySelectorAll('figure img')].map(i => ({src: i.currentSrc, width: i.clientWidth})))"""
+CHART_TEXT = """JSON.stringify([...document.querySelectorAll('svg[data-chart]')].filter(c => c.getBoundingClientRect().width > 0)
+  .map(c => ({name: c.dataset.chart, width: c.getBoundingClientRect().width})))"""
 
 
 def _smallest_text(svg: Path) -> float:
@@ -192,11 +198,75 @@ def test_on_a_phone_the_charts_drawn_for_it_are_served_and_their_text_can_be_rea
         shown += json.loads(browser.call("Runtime.evaluate", expression=CHART_TEXT, returnByValue=True)["result"]["value"])
     narrow = {t.narrow_of: t.name for t in FIGURES if t.narrow_of}
     checked = set()
-    for image in shown:
-        name = Path(unquote(urlsplit(image["src"]).path)).stem
+    for image in shown:  # each chart the phone shows, embedded in the page
+        name = image["name"]
         if name in narrow.values():
             smallest = _smallest_text(site[0].parent / "figures" / f"{name}.svg") * image["width"]
             assert smallest >= 9, f"{name}: text as small as {smallest:.1f} px on a {WIDTHS['phone']} px screen"
             checked.add(name)
         assert name not in narrow, f"{name} has a phone drawing that the phone was not served"
     assert checked == set(narrow.values())
+
+
+# Where a reader's pointer rests on one of a chart's bars: the element under it, its tooltip and its link.
+BAR = """(name => {
+  const c = document.querySelector(`svg[data-chart="${name}"]`);
+  const links = [...c.querySelectorAll('a')].filter(a => { const r = a.getBoundingClientRect(); return r.width > 3 && r.height > 3; });
+  for (const a of links) {  // the first bar whose middle no label covers
+    a.scrollIntoView({block: 'center'});
+    const r = a.getBoundingClientRect();
+    const x = r.left + r.width / 2, y = r.top + r.height / 2;
+    const hit = document.elementFromPoint(x, y);
+    if (!hit || hit.closest('a') !== a) continue;
+    const group = hit.closest('g[id]');
+    const title = group && group.querySelector(':scope > title');
+    return JSON.stringify({links: links.length, x, y, href: a.getAttribute('xlink:href'), under: true,
+                           tooltip: title ? title.textContent : null});
+  }
+  return JSON.stringify({links: links.length, under: false});
+})"""
+SHOWN = """JSON.stringify([...document.querySelectorAll('svg[data-chart]')].filter(c => c.getBoundingClientRect().width > 0)
+  .map(c => c.dataset.chart))"""
+
+
+@pytest.mark.parametrize("device", list(WIDTHS))
+def test_every_chart_s_bars_carry_a_tooltip_and_follow_their_link_to_the_evidence(site, browser, device):
+    """On every page with a chart, at both widths: the pointer on a bar finds its tooltip, and a click opens its evidence."""
+    browser.resize(WIDTHS[device])
+    followed = set()
+    for page in site:
+        browser.visit(page.resolve().as_uri())
+        shown = json.loads(browser.call("Runtime.evaluate", expression=SHOWN, returnByValue=True)["result"]["value"])
+        for name in (n for n in shown if n not in followed):
+            found = browser.call("Runtime.evaluate", expression=f"{BAR}({json.dumps(name)})", returnByValue=True)
+            assert "value" in found["result"], f"{page.name}: {name}: {found}"
+            bar = json.loads(found["result"]["value"]) | {"chart": name}
+            assert bar["links"] > 0, f"{page.name}: {bar['chart']} has no bar linked to its evidence"
+            assert bar["under"], f"{page.name}: the pointer on {bar['chart']}'s first bar does not find its link"
+            assert bar["tooltip"] and len(bar["tooltip"]) > 10, f"{page.name}: {bar['chart']}'s bar has no tooltip"
+            browser.call("Input.dispatchMouseEvent", type="mouseMoved", x=bar["x"], y=bar["y"])
+            for kind in ("mousePressed", "mouseReleased"):
+                browser.call("Input.dispatchMouseEvent", type=kind, x=bar["x"], y=bar["y"], button="left", clickCount=1)
+            deadline = time.monotonic() + 10
+            while True:  # until the evidence's page has loaded
+                state = browser.call("Runtime.evaluate", expression="[location.href, document.readyState]", returnByValue=True)
+                location, ready = state["result"].get("value") or ("", "")
+                if unquote(urlsplit(location).path).endswith("/" + bar["href"].split("#")[0]) and ready == "complete":
+                    break
+                assert time.monotonic() < deadline, f"{page.name}: a click on {bar['chart']} did not open {bar['href']}"
+                time.sleep(0.1)
+            anchor = urlsplit(bar["href"]).fragment
+            if anchor:
+                found = browser.call("Runtime.evaluate", expression=f"!!document.getElementById({json.dumps(anchor)})",
+                                     returnByValue=True)["result"]["value"]
+                assert found, f"{bar['href']}: no such anchor"
+            assert (page.parent / bar["href"].split("#")[0]).exists()
+            followed.add(bar["chart"])
+            browser.visit(page.resolve().as_uri())
+            browser.call("Runtime.evaluate", expression="0")  # the page is back before the next chart is looked at
+    from nscale_data.output.figures import FIGURES
+
+    redrawn = {t.narrow_of for t in FIGURES if t.narrow_of}
+    wide = {t.name for t in FIGURES if t.narrow_of is None}
+    expected = wide if device == "desktop" else {t.name for t in FIGURES if t.narrow_of} | (wide - redrawn)
+    assert followed == expected, f"charts with no bar followed at {device}: {expected - followed}"

@@ -28,6 +28,7 @@ def inputs(tmp_path, monkeypatch):
     (tmp_path / "figures" / "capital-and-gpus.png").write_bytes(b"a png")
     (tmp_path / "figures" / "capital-and-gpus.csv").write_bytes(b"x\n1\n")
     (tmp_path / "figures" / "capital-and-gpus.svg").write_text("<svg><dc:title>Chart: a test.</dc:title></svg>")
+    (tmp_path / "figures" / "capital-and-gpus.zip").write_bytes(b"a bundle")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

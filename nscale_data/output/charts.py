@@ -35,13 +35,15 @@ from nscale_data.totals.analysis import (
     rounds_counted,
 )
 from nscale_data.totals.checks import source_checks
+from nscale_data.totals.traced import behind_capacity, behind_capital
 from nscale_data.totals.cost import ASSUMED_COST_PER_GPU_USD, funding, plan_cost
-from nscale_data.output.tables import day
+from nscale_data.output.tables import day, slug
 from nscale_data.package.dataset import (
     AsOf,
     dataset_as_of,
     latest_source_date,
     load_chips,
+    load_claims,
     load_debt_facilities,
     load_deployments,
     load_sources,
@@ -82,12 +84,32 @@ STYLE = {
 
 
 class Chart(Figure):
-    """A figure whose ``repr`` is its one-sentence description (the alt text of its image)."""
+    """A figure whose ``repr`` is its one-sentence description (the alt text of its image).
+
+    ``tooltips`` maps the id of each bar or point drawn with ``_evidence`` to its words; ``save_figure`` writes them
+    into the SVG as ``<title>`` elements, beside each one's link to its evidence in the report.
+    """
 
     description = ""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tooltips: dict[str, str] = {}
+
     def __repr__(self) -> str:
         return self.description or super().__repr__()
+
+
+def _evidence(artists, gid: str, tooltip: str, page: str) -> None:
+    """Give drawn bars or a text an id, a tooltip and a link to their evidence in the report (``page``: 'figures.html#capital').
+
+    The link is relative to the SVG, which sits in the report's ``figures/`` folder; the report rewrites it when it
+    embeds the SVG in a page. Made with matplotlib's own SVG support (``set_gid``, ``set_url``): no script.
+    """
+    for n, artist in enumerate(artists):
+        artist.set_gid(gid if n == 0 else f"{gid}-{n}")
+        artist.set_url(f"../{page}")
+        artist.figure.tooltips[artist.get_gid()] = tooltip
 
 
 def describe(fig: Figure) -> str:
@@ -143,9 +165,9 @@ def capital_and_gpus(dates: tuple[AsOf, ...] | None = None) -> Figure:
     highest = max((known_sum(e, d) or 0) for e, d in zip(equity, debt)) or 1
     for i, (own, lent) in enumerate(zip(equity, debt)):
         own, lent = own or 0, lent or 0  # no figure draws nothing and is written as such
-        money.bar(i, own / 1e9, width=0.62, **_style(CAPITAL["equity"]))
+        _capital_evidence(money.bar(i, own / 1e9, width=0.62, **_style(CAPITAL["equity"])), "equity", own, dates[i])
         if lent:
-            money.bar(i, lent / 1e9, bottom=own / 1e9, width=0.62, **_style(CAPITAL["debt"]))
+            _capital_evidence(money.bar(i, lent / 1e9, bottom=own / 1e9, width=0.62, **_style(CAPITAL["debt"])), "debt", lent, dates[i])
         money.text(i, (own + lent) / 1e9, _capital_words(equity[i], debt[i]), ha="center", va="bottom", fontsize=10,
                    fontweight="bold")
         for bottom, amount, word in ((0, own, "equity"), (own, lent, "debt")):
@@ -168,10 +190,10 @@ def capital_and_gpus(dates: tuple[AsOf, ...] | None = None) -> Figure:
             labels.append(f"{region}, {_view(d, ' ')}")
     for ax, tables, unit, scale in ((gpu_ax, gpus, "GPUs", 1e3), (mw_ax, power, "MW", 1.0)):
         widest = max(float(t["with_up_to"].fillna(0).max()) for t in tables) / scale or 1
-        rows = [(tables[i].loc[region], y[k * len(dates) + i], compute[i].loc[region])
+        rows = [(tables[i].loc[region], y[k * len(dates) + i], compute[i].loc[region], region, dates[i])
                 for k, region in enumerate(regions) for i in range(len(dates))]
-        for row, yi, h100e in rows:
-            _ladder_bar(ax, yi, row, scale)
+        for row, yi, h100e, region, d in rows:
+            _ladder_bar(ax, yi, row, scale, link=_region_link(region, d, unit))
             label = _ladder_label(row, unit) + (_h100e_words(h100e) if unit == "GPUs" else "")
             ax.text(_ladder_end(row) / scale + widest * 0.02, yi, label, va="center", fontsize=8.5,
                     color="black" if pd.notna(row["with_up_to"]) else GREY)
@@ -204,6 +226,20 @@ def capital_and_gpus(dates: tuple[AsOf, ...] | None = None) -> Figure:
     return fig
 
 
+def _capital_evidence(bars, kind: str, amount, as_of: AsOf) -> None:
+    """An equity or debt bar's tooltip and link: its amount at the date drawn, and the rows behind it in the report."""
+    word = "Equity (rounds and SAFEs)" if kind == "equity" else "Committed debt"
+    _evidence(bars, f"{kind}-{pd.Timestamp(as_of):%Y-%m-%d}", f"{word} at {_day(as_of)}: {_usd(amount)}. {SELECT}",
+              "figures.html#capital")
+
+
+def _region_link(region: str, as_of: AsOf, unit: str) -> tuple:
+    """The ``link`` of a region's capacity bar at a date (``_ladder_bar``)."""
+    measure = "gpus" if unit == "GPUs" else "mw"
+    return (f"{measure}-{slug(region)}-{pd.Timestamp(as_of):%Y-%m-%d}", f"{region}, {_day(as_of)}", unit,
+            f"figures.html#region-{slug(region)}")
+
+
 def _capital_words(equity: int | None, debt: int | None) -> str:
     """A capital bar's label: its total, and which part has no figure: '$1.7bn\ndebt: no\nfigure'."""
     missing = [word for word, value in (("equity", equity), ("debt", debt)) if value is None]
@@ -231,7 +267,13 @@ def _headline_data(dates, equity, debt, gpus, power) -> pd.DataFrame:
         rows += [(d, "equity", "", "", own, "USD"), (d, "committed debt", "", "", lent, "USD")]
         rows += [(d, "GPUs", region, level, by_gpus.at[region, level], "GPUs") for region in by_gpus.index for level in LEVELS]
         rows += [(d, "power", region, level, by_mw.at[region, level], "MW") for region in by_mw.index for level in LEVELS]
-    return _data(rows, ["as_of", "series", "region", "level", "value", "unit"])
+
+    def found(row: pd.Series) -> tuple[list[str], list[str]]:
+        if row["unit"] == "USD":
+            return behind_capital("equity" if row["series"] == "equity" else "debt", row["as_of"])
+        return behind_capacity(row["region"], row["level"], "gpus" if row["unit"] == "GPUs" else "mw", row["as_of"])
+
+    return _with_evidence(_data(rows, ["as_of", "series", "region", "level", "value", "unit"]), found)
 
 
 NARROW_TEXT = 12  # points: drawn 6.4 inches wide and shown 358 px wide on a 390 px phone, this is 9.3 px (9 is the least)
@@ -253,8 +295,10 @@ def capital_and_gpus_narrow(dates: tuple[AsOf, ...] | None = None) -> Figure:
     money, gpu_ax, mw_ax = (fig.add_subplot(grid[i]) for i in range(3))
     size = NARROW_TEXT
     for i, (own, lent) in enumerate(zip(equity, debt)):
-        money.barh(i * 1.2, (own or 0) / 1e9, height=0.45, **_style(CAPITAL["equity"]))
-        money.barh(i * 1.2, (lent or 0) / 1e9, left=(own or 0) / 1e9, height=0.45, **_style(CAPITAL["debt"]))
+        _capital_evidence(money.barh(i * 1.2, (own or 0) / 1e9, height=0.45, **_style(CAPITAL["equity"])), "equity", own, dates[i])
+        if lent:
+            _capital_evidence(money.barh(i * 1.2, lent / 1e9, left=(own or 0) / 1e9, height=0.45, **_style(CAPITAL["debt"])), "debt",
+                              lent, dates[i])
         money.text(0, i * 1.2 - 0.3, f"{_view(dates[i], ' ')}: {_usd(known_sum(own, lent))} ({_capital_parts(own, lent)})", va="bottom",
                    fontsize=size)
     money.set_ylim(len(dates) * 1.2 - 0.7, -0.95)
@@ -267,7 +311,7 @@ def capital_and_gpus_narrow(dates: tuple[AsOf, ...] | None = None) -> Figure:
         for region in regions:
             for i, d in enumerate(dates):
                 row = tables[i].loc[region]
-                _ladder_bar(ax, y, row, scale, height=0.45)
+                _ladder_bar(ax, y, row, scale, height=0.45, link=_region_link(region, d, unit))
                 label = f"{region}, {_view(d, ' ')}: {_ladder_label(row, unit)}"
                 if unit == "GPUs" and pd.notna(compute[i].loc[region, 'with_up_to']):
                     label += f" = {_thousands(compute[i].loc[region, 'with_up_to'])} H100e"
@@ -347,14 +391,24 @@ def _fit_labels(fig: Figure, *axes) -> None:
             return
 
 
-def _ladder_bar(ax, y: float, row: pd.Series, scale: float, height: float = 0.8) -> None:
-    """One bar in three cumulative segments: stated, then targets, then 'up to'."""
+LEVEL_WORDS = {"stated": "stated", "with_targets": "with targets and letters of intent", "with_up_to": "with 'up to' at its maximum"}
+SELECT = "Select for the rows behind it and the words of their sources."
+
+
+def _ladder_bar(ax, y: float, row: pd.Series, scale: float, height: float = 0.8, link: tuple | None = None) -> None:
+    """One bar in three cumulative segments: stated, then targets, then 'up to'.
+
+    ``link``, ``(id, words, unit, page)``, gives each segment a tooltip and a link to its evidence (``_evidence``).
+    """
     start = 0.0
     for level in LEVELS:
         value = row[level]
         if pd.isna(value) or value / scale <= start:
             continue
-        ax.barh(y, value / scale - start, left=start, height=height, **_style(LADDER[level]))
+        bars = ax.barh(y, value / scale - start, left=start, height=height, **_style(LADDER[level]))
+        if link is not None:
+            gid, words, unit, page = link
+            _evidence(bars, f"{gid}-{slug(level)}", f"{words}, {LEVEL_WORDS[level]}: {value:,.0f} {unit}. {SELECT}", page)
         start = value / scale
 
 
@@ -444,7 +498,18 @@ def _timeline_before(table: pd.DataFrame, steps: pd.DataFrame) -> str:
 
 
 def _timeline_data(numbered: pd.DataFrame) -> pd.DataFrame:
-    return numbered[["number", "date", "kind", "event", "equity_usd", "debt_usd", *(f"gpus_{level}" for level in LEVELS)]]
+    """The numbered events with their totals, and the claims and sources about each day's subjects published by that day."""
+    table = numbered[["number", "date", "kind", "event", "equity_usd", "debt_usd", *(f"gpus_{level}" for level in LEVELS)]].copy()
+    everything = events()
+    claims_of, sources_of = [], []
+    for day in table["date"]:
+        subjects = set(everything.loc[everything["date"] == day, "subject_id"].astype(str))
+        said = load_claims(day)
+        said = said[[bool(subjects & set(str(s).split("+"))) for s in said["subject_id"]]]
+        claims_of.append("; ".join(sorted(said.index)))
+        sources_of.append("; ".join(sorted(set(said["source_id"]))))
+    table["claim_ids"], table["source_ids"] = claims_of, sources_of
+    return table
 
 
 @_styled
@@ -553,8 +618,11 @@ def _number_events(ax, table: pd.DataFrame, top: float, size: float = 7.5) -> No
         while any(abs(x - px) < apart and lv == level for px, lv in placed):
             level += 1
         placed.append((x, level))
-        ax.annotate(str(number), (date, top), xytext=(0, -1.45 * size * level), textcoords="offset points", ha="center",
-                    va="top", fontsize=size, color="#222222")
+        mark = ax.annotate(str(number), (date, top), xytext=(0, -1.45 * size * level), textcoords="offset points", ha="center",
+                           va="top", fontsize=size, color="#222222")
+        row = table[table["number"] == number].iloc[0]
+        page = "figures.html#capital" if row["kind"] in ("equity", "debt") else "03-timeline.html"
+        _evidence([mark], f"event-{number}", f"{number}: {_day(date)}, {row['event']}. Select for the evidence.", page)
         ax.axvline(date, color="#BBBBBB", linewidth=0.6, zorder=0)
 
 
@@ -594,6 +662,8 @@ def _article_checks(as_of: AsOf) -> tuple[pd.DataFrame, pd.DataFrame, str, str, 
     percent = data["gap_unit"] == "%"  # the CSV states each gap in the unit it names: percent, not a fraction
     data["gap"] = [round(float(g) * 100, 2) if p and pd.notna(g) else g for g, p in zip(data["gap"], percent)]
     data["differs"] = [_differs(row) for _, row in checks.iterrows()]
+    data["claim_ids"] = data["claim_id"]
+    data["source_ids"] = ["; ".join(sorted({ARTICLE, s} - {None}) if isinstance(s, str) else [ARTICLE]) for s in data["compared_source_id"]]
     return figures, dates, finding, note, sources, data
 
 
@@ -615,7 +685,9 @@ def article_vs_sources(as_of: AsOf = ARTICLE_DATE) -> Figure:
         y = range(len(rows))
         values = [g * scale for g in rows["gap"]]
         colours = [VERMILLION if _differs(row) else GREY for _, row in rows.iterrows()]
-        ax.barh(list(y), values, color=colours, height=0.6)
+        bars = ax.barh(list(y), values, color=colours, height=0.6)
+        for bar, value, (_, row) in zip(bars, values, rows.iterrows()):
+            _claim_evidence(bar, row, value, unit)
         for yi, value, (_, row) in zip(y, values, rows.iterrows()):
             ax.text(max(value, 0) + (2 if unit == "%" else 0.4), yi, _gap_words(row, value, unit), va="center", fontsize=8.5,
                     color=VERMILLION if _differs(row) else GREY)
@@ -651,7 +723,7 @@ def article_vs_sources_narrow(as_of: AsOf = ARTICLE_DATE) -> Figure:
             y = position * step
             value = float(row["gap"]) * scale
             colour = VERMILLION if _differs(row) else GREY
-            ax.barh(y, value, color=colour, height=0.5)
+            _claim_evidence(ax.barh(y, value, color=colour, height=0.5)[0], row, value, unit)
             name = f"{_short(row['subject_name'], 40)}: {_attribute(row['attribute'])}"
             ax.text(0.01, y - 0.35, f"{name}: {_gap_words(row, value, unit)}", va="bottom", fontsize=size,
                     color="black" if _differs(row) else "#444444", transform=ax.get_yaxis_transform(),
@@ -674,6 +746,13 @@ def article_vs_sources_narrow(as_of: AsOf = ARTICLE_DATE) -> Figure:
                   "other source by then.", len(sources), legend=False)
     fig.data = data
     return fig
+
+
+def _claim_evidence(bar, row: pd.Series, value: float, unit: str) -> None:
+    """An article claim's bar: its gap in words as the tooltip, and a link to the claim, its words and its source."""
+    _evidence([bar], f"claim-{row['claim_id']}", f"{row['subject_name']}, {_attribute(row['attribute'])}: "
+              f"{_gap_words(row, value, unit)}. Select for the article's words and the other source's.",
+              f"figures.html#claim-{row['claim_id']}")
 
 
 def _verdict(agrees) -> str:
@@ -757,15 +836,35 @@ def _capex_rows(cost_per_gpu_usd: tuple[float, float], as_of: AsOf) -> tuple[lis
     return rows, words, data
 
 
+def _capex_data(data: list[tuple], as_of: AsOf) -> pd.DataFrame:
+    """The capex chart's numbers, each with the claims and sources behind the capital or the planned GPUs it rests on."""
+    contracts = load_claims(as_of)
+    contracts = contracts[contracts["attribute"] == "contract_value_usd"]
+
+    def found(row: pd.Series) -> tuple[list[str], list[str]]:
+        if row["row"] == "capital":
+            return behind_capital("equity" if row["series"] == "equity" else "debt", as_of)
+        if row["row"] == "contracts":
+            return sorted(contracts.index), sorted(set(contracts["source_id"]))
+        return _behind_levels(row["row"], "gpus", as_of)
+
+    return _with_evidence(pd.DataFrame(data, columns=["row", "series", "value", "unit"]), found)
+
+
 def _capex_bar(ax, y: float, row: dict, height: float) -> None:
     """One row of the capex chart: capital stacked, a plan's assumed cost as a range (its sourced cost beside it), contracts dashed."""
+    words = f"{row['name']}: {row['words']}."
     if row["kind"] == "capital":  # no figure draws nothing
-        ax.barh(y, (row["equity"] or 0) / 1e9, height=height, **_style(CAPITAL["equity"]))
-        ax.barh(y, (row["debt"] or 0) / 1e9, left=(row["equity"] or 0) / 1e9, height=height, **_style(CAPITAL["debt"]))
+        bars = [*ax.barh(y, (row["equity"] or 0) / 1e9, height=height, **_style(CAPITAL["equity"])),
+                *ax.barh(y, (row["debt"] or 0) / 1e9, left=(row["equity"] or 0) / 1e9, height=height, **_style(CAPITAL["debt"]))]
+        _evidence(bars, "capital", f"{words} {SELECT}", "figures.html#capital")
     elif row["kind"] == "contracts":
-        ax.barh(y, row["value"] / 1e9, height=height, facecolor="white", edgecolor=GREY, linestyle="--", linewidth=1.2)
+        bars = ax.barh(y, row["value"] / 1e9, height=height, facecolor="white", edgecolor=GREY, linestyle="--", linewidth=1.2)
+        _evidence(bars, "contracts", f"{words} Select for the contracts and their sources.", "05-capital-against-cost.html")
     else:
-        ax.plot([row["low"] / 1e9, row["high"] / 1e9], [y, y], color=PURPLE, linewidth=7, solid_capstyle="butt")
+        line = ax.plot([row["low"] / 1e9, row["high"] / 1e9], [y, y], color=PURPLE, linewidth=7, solid_capstyle="butt")
+        _evidence(line, f"cost-{slug(row['name'])}", f"{words} Select for the GPUs by chip and their prices.",
+                  "05-capital-against-cost.html")
         ax.plot([row["low"] / 1e9, row["high"] / 1e9], [y, y], linestyle="none", marker="|", markersize=16, color="#333333")
         if row["sourced"]:
             a, b = row["sourced"]
@@ -809,7 +908,7 @@ def capex_vs_capital(cost_per_gpu_usd: tuple[float, float] = ASSUMED_COST_PER_GP
     _legend(fig, CAPEX_LEGEND)
     _footer(fig, as_of, words["note"] + LADDER_NOTE, _source_ids(as_of))
     _fit_labels(fig, ax)
-    fig.data = pd.DataFrame(data, columns=["row", "series", "value", "unit"])
+    fig.data = _capex_data(data, as_of)
     return fig
 
 
@@ -839,7 +938,7 @@ def capex_vs_capital_narrow(cost_per_gpu_usd: tuple[float, float] = ASSUMED_COST
     _narrow_frame(fig, words["title"], dataset_as_of() if as_of is None else pd.Timestamp(as_of),
                   "Purple: the plan's cost at the assumed price (a range); green and orange: equity and debt. " + words["note"],
                   len(set(_source_ids(as_of))), legend=False)
-    fig.data = pd.DataFrame(data, columns=["row", "series", "value", "unit"])
+    fig.data = _capex_data(data, as_of)
     return fig
 
 
@@ -872,12 +971,14 @@ def peers_chart(as_of: AsOf = None, then: AsOf = ARTICLE_DATE) -> Figure:
                            ha="right", va="center", fontsize=10, fontweight="bold")
             own = 0 if pd.isna(row["equity_usd"]) else float(row["equity_usd"])
             lent = 0 if pd.isna(row["debt_usd"]) else float(row["debt_usd"])
-            money.barh(y, own / 1e9, height=0.8, **_style(CAPITAL["equity"]))
-            money.barh(y, lent / 1e9, left=own / 1e9, height=0.8, **_style(CAPITAL["debt"]))
+            _peer_evidence([*money.barh(y, own / 1e9, height=0.8, **_style(CAPITAL["equity"])),
+                            *money.barh(y, lent / 1e9, left=own / 1e9, height=0.8, **_style(CAPITAL["debt"]))],
+                           company_id, day_drawn, f"{row['name']}, capital at {_day(day_drawn)}: {_capital_label(row)} "
+                           f"({_capital_basis(row)})")
             _bar_label(money, (own + lent) / 1e9 + widest * 0.02, y, _capital_label(row), _capital_basis(row))
             for measure, (ax, unit, scale) in scales.items():
                 levels = pd.Series({level: row[f"{measure}_{level}"] for level in LEVELS})
-                _ladder_bar(ax, y, levels, scale)
+                _ladder_bar(ax, y, levels, scale, link=_peer_link(company_id, row, measure, day_drawn))
                 _bar_label(ax, _ladder_end(levels) / scale + wide[measure] * 0.02, y, _ladder_label(levels, unit),
                            _basis_words(row, measure))
             rows += [(day_drawn, company_id, kind, "", row[f"{kind}_usd"], "USD", row[f"{kind}_basis"]) for kind in ("equity", "debt")]
@@ -905,7 +1006,7 @@ def peers_chart(as_of: AsOf = None, then: AsOf = ARTICLE_DATE) -> Figure:
             "counts from its source's publication. " + LADDER_NOTE)
     _footer(fig, as_of, note, [*_source_ids(as_of), *(s for ids in table["source_ids"] for s in ids)])
     _fit_labels(fig, money, gpu_ax, mw_ax)
-    fig.data = _data(rows, ["as_of", "company_id", "series", "level", "value", "unit", "basis"])
+    fig.data = _peers_data(rows, views)
     return fig
 
 
@@ -927,13 +1028,14 @@ def peers_chart_narrow(as_of: AsOf = None) -> Figure:
         y = position * step
         own = 0 if pd.isna(row["equity_usd"]) else float(row["equity_usd"])
         lent = 0 if pd.isna(row["debt_usd"]) else float(row["debt_usd"])
-        money.barh(y, own / 1e9, height=0.4, **_style(CAPITAL["equity"]))
-        money.barh(y, lent / 1e9, left=own / 1e9, height=0.4, **_style(CAPITAL["debt"]))
+        _peer_evidence([*money.barh(y, own / 1e9, height=0.4, **_style(CAPITAL["equity"])),
+                        *money.barh(y, lent / 1e9, left=own / 1e9, height=0.4, **_style(CAPITAL["debt"]))],
+                       company_id, as_of, f"{row['name']}, capital: {_capital_label(row)} ({_capital_basis(row)})")
         money.text(0, y - 0.3, f"{row['name']}: {_capital_label(row)}", va="bottom", fontsize=size,
                    color="black" if own or lent else GREY)
         for measure, ax, unit, scale in (("gpus", gpu_ax, "GPUs", 1e3), ("mw", mw_ax, "MW", 1.0)):
             levels = pd.Series({level: row[f"{measure}_{level}"] for level in LEVELS})
-            _ladder_bar(ax, y, levels, scale, height=0.4)
+            _ladder_bar(ax, y, levels, scale, height=0.4, link=_peer_link(company_id, row, measure, as_of))
             basis = _basis_words(row, measure)
             ax.text(0, y - 0.3, f"{row['name']}: {_ladder_label(levels, unit)}" + (f" ({basis})" if basis else ""),
                     va="bottom", fontsize=size, color="black" if pd.notna(levels["with_up_to"]) else GREY)
@@ -956,8 +1058,45 @@ def peers_chart_narrow(as_of: AsOf = None) -> Figure:
             for company_id, row in table.iterrows() for kind in ("equity", "debt")]
     rows += [(day_drawn, company_id, m, level, row[f"{m}_{level}"], u, row[f"{m}_basis_{level}"])
              for company_id, row in table.iterrows() for m, u in (("gpus", "GPUs"), ("mw", "MW")) for level in LEVELS]
-    fig.data = _data(rows, ["as_of", "company_id", "series", "level", "value", "unit", "basis"])
+    fig.data = _peers_data(rows, [(day_drawn, table)])
     return fig
+
+
+def _peers_data(rows: list[tuple], views: list[tuple]) -> pd.DataFrame:
+    """The peers chart's numbers, each with the claims and sources behind its company's figures at the date drawn."""
+    source_of = load_claims()["source_id"]
+    behind = {(f"{pd.Timestamp(day):%Y-%m-%d}", company):  # the rows' sources and every source of a claim about them
+              (sorted(t.at[company, "claim_ids"]), sorted({*t.at[company, "source_ids"], *source_of[list(t.at[company, "claim_ids"])]}))
+              for day, t in views for company in t.index}
+    table = _data(rows, ["as_of", "company_id", "series", "level", "value", "unit", "basis"])
+
+    def found(row: pd.Series) -> tuple[list[str], list[str]]:
+        if row["company_id"] != "nscale":
+            return behind[(row["as_of"], row["company_id"])]
+        if row["unit"] == "USD":  # Nscale's figures are its tables' totals: the claims behind them
+            return behind_capital(row["series"], row["as_of"])
+        return _behind_levels(row["level"], row["series"], row["as_of"])
+
+    return _with_evidence(table, found)
+
+
+def _peer_evidence(bars, company_id: str, as_of: AsOf, words: str) -> None:
+    """A company's capital bar: its tooltip, and a link to its evidence (Nscale's rows, or the peers' chapter)."""
+    page = "figures.html#capital" if company_id == "nscale" else "06-peers.html"
+    _evidence(bars, f"capital-{company_id}-{_stamp(as_of)}", f"{words}. {SELECT}", page)
+
+
+def _peer_link(company_id: str, row: pd.Series, measure: str, as_of: AsOf) -> tuple:
+    """The ``link`` of a company's capacity bar (``_ladder_bar``): what it counts in the words, the evidence as the link."""
+    unit = "GPUs" if measure == "gpus" else "MW"
+    basis = _basis_words(row, measure)
+    return (f"{measure}-{company_id}-{_stamp(as_of)}", f"{row['name']} at {_day(as_of)}" + (f" ({basis})" if basis else ""), unit,
+            "figures.html" if company_id == "nscale" else "06-peers.html")
+
+
+def _stamp(as_of: AsOf) -> str:
+    """A date for an id: the review date where ``as_of`` is None."""
+    return f"{dataset_as_of() if as_of is None else pd.Timestamp(as_of):%Y-%m-%d}"
 
 
 def _view_label(day_drawn: pd.Timestamp, row: pd.Series) -> str:
@@ -1055,6 +1194,26 @@ def _peers_finding(table: pd.DataFrame, as_of: AsOf) -> str:
         return f"Nscale has raised {_usd(own)}, more than any peer found; {fleet}"
     floor = "at least " if "at_least" in (table.at[top, "equity_qualifier"], table.at[top, "debt_qualifier"]) else ""
     return f"{table.at[top, 'name']} has raised {floor}{float(capital[top]) / own:.1f} times Nscale's {_usd(own)}; {fleet}"
+
+
+def _with_evidence(table: pd.DataFrame, found) -> pd.DataFrame:
+    """The table with ``claim_ids`` and ``source_ids`` (each '; '-joined) from ``found(row) -> (claims, sources)``; empty
+    where a row has no figure."""
+    pairs = [found(row) if pd.notna(row["value"]) and row["value"] is not None else ([], []) for _, row in table.iterrows()]
+    table = table.copy()
+    table["claim_ids"] = ["; ".join(c) for c, _ in pairs]
+    table["source_ids"] = ["; ".join(s) for _, s in pairs]
+    return table
+
+
+def _behind_levels(level: str, measure: str, as_of: AsOf, rows: list[str] | None = None) -> tuple[list[str], list[str]]:
+    """``behind_capacity`` over every region."""
+    claims, sources = set(), set()
+    for region in gpus_by_region(as_of).index:
+        c, s = behind_capacity(region, level, measure, as_of, rows=rows)
+        claims |= set(c)
+        sources |= set(s)
+    return sorted(claims), sorted(sources)
 
 
 def _data(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
@@ -1203,9 +1362,11 @@ def _arrival_panels(money, gpu_ax, mw_ax, table: pd.DataFrame, flagged: pd.DataF
     for quarter, row in known.iterrows():
         own = 0 if pd.isna(row["equity_usd"]) else float(row["equity_usd"])
         lent = 0 if pd.isna(row["debt_usd"]) else float(row["debt_usd"])
-        money.bar(x[quarter], own / 1e9, width=0.7, **_style(CAPITAL["equity"]))
+        bars = [*money.bar(x[quarter], own / 1e9, width=0.7, **_style(CAPITAL["equity"]))]
         if lent:
-            money.bar(x[quarter], lent / 1e9, bottom=own / 1e9, width=0.7, **_style(CAPITAL["debt"]))
+            bars += [*money.bar(x[quarter], lent / 1e9, bottom=own / 1e9, width=0.7, **_style(CAPITAL["debt"]))]
+        _evidence(bars, f"capital-{quarter}", f"Capital raised by the end of {quarter}: {_capital_parts(row['equity_usd'], row['debt_usd'])}"
+                  f". {SELECT}", "figures.html#capital")
     for quarter, row in table.iterrows():
         rows += [(quarter, kind, "", row[f"{kind}_usd"], "USD") for kind in ("equity", "debt")]
     top = max(float((known["equity_usd"].astype(float).fillna(0) + known["debt_usd"].astype(float).fillna(0)).max()) / 1e9, 1)
@@ -1221,7 +1382,14 @@ def _arrival_panels(money, gpu_ax, mw_ax, table: pd.DataFrame, flagged: pd.DataF
         previous = pd.Series(0.0, index=quarters)
         for level in LEVELS:
             values = table[f"{measure}_{level}"].astype(float) / scale
-            ax.bar([x[q] for q in quarters], values - previous, bottom=previous, width=0.7, **_style(LADDER[level]))
+            bars = ax.bar([x[q] for q in quarters], values - previous, bottom=previous, width=0.7, **_style(LADDER[level]))
+            for quarter, bar, value in zip(quarters, bars, values * scale):
+                if bar.get_height() <= 0:
+                    continue  # nothing added at this level: no segment to point at
+                when = "with no expected period" if quarter == "no date" else f"expected online by the end of {quarter}"
+                _evidence([bar], f"{measure}-{quarter.replace(' ', '-')}-{slug(level)}",
+                          f"{unit} {when}, {LEVEL_WORDS[level]}: {value:,.0f}. Select for every site's schedule and sources.",
+                          "07-when-does-it-arrive.html")
             previous = values
             rows += [(q, measure, level, v, unit) for q, v in table[f"{measure}_{level}"].items()]
         rows += [(q, measure, "live", v, unit) for q, v in table[f"{measure}_live"].items()]
@@ -1243,6 +1411,31 @@ def _arrival_panels(money, gpu_ax, mw_ax, table: pd.DataFrame, flagged: pd.DataF
     for ax in (money, gpu_ax):
         ax.tick_params(axis="x", labelbottom=False)
     return rows
+
+
+def _arrival_data(rows: list[tuple], as_of: AsOf, latest: pd.Timestamp | None) -> pd.DataFrame:
+    """The capacity-online chart's numbers, each with the claims and sources behind it: the capital at the quarter's end,
+    or the sites due by then (those with no period, on the 'no date' line)."""
+    from nscale_data.totals.delivery import period_bounds, quarter_of
+
+    deployments = load_deployments(as_of)
+    due = {i: quarter_of(p if pd.notna(p) else None) for i, p in deployments["expected_period"].items()}
+    drawn = as_of if as_of is not None else dataset_as_of()
+
+    def found(row: pd.Series) -> tuple[list[str], list[str]]:
+        quarter = row["quarter"]
+        if row["unit"] == "USD":
+            day = min(period_bounds(quarter)[1], latest)
+            return behind_capital(row["series"], day)
+        if quarter == "no date":
+            ids = [i for i, q in due.items() if q == "no date"]
+        else:
+            ids = [i for i, q in due.items() if q != "no date" and q <= quarter]
+        level = "stated" if row["level"] == "live" else row["level"]
+        return _behind_levels(level, row["series"], as_of, rows=ids) if ids else ([], [])
+
+    table = _data([(drawn, *r) for r in rows], ["as_of", "quarter", "series", "level", "value", "unit"])
+    return _with_evidence(table, found)
 
 
 def _quarter_words(quarter: str) -> str:
@@ -1271,8 +1464,7 @@ def arrival(as_of: AsOf = None) -> Figure:
     fig.suptitle(_arrival_title(table, flagged, latest), x=0.01, ha="left", fontsize=13, fontweight="bold")
     _legend(fig, [*CAPITAL.values(), *LADDER.values()])
     _footer(fig, as_of, ARRIVAL_NOTE + LADDER_NOTE, _source_ids(as_of))
-    fig.data = _data([(as_of if as_of is not None else dataset_as_of(), *r) for r in rows],
-                     ["as_of", "quarter", "series", "level", "value", "unit"])
+    fig.data = _arrival_data(rows, as_of, latest)
     return fig
 
 
@@ -1290,6 +1482,5 @@ def arrival_narrow(as_of: AsOf = None) -> Figure:
         ax.tick_params(labelsize=size)
     _narrow_frame(fig, _arrival_title(table, flagged, latest), as_of if as_of is not None else dataset_as_of(), ARRIVAL_NOTE,
                   len(set(_source_ids(as_of))))
-    fig.data = _data([(as_of if as_of is not None else dataset_as_of(), *r) for r in rows],
-                     ["as_of", "quarter", "series", "level", "value", "unit"])
+    fig.data = _arrival_data(rows, as_of, latest)
     return fig

@@ -24,6 +24,7 @@ import fcntl
 import functools
 import glob
 import hashlib
+import io
 import json
 import math
 import os
@@ -181,7 +182,7 @@ def _build_all(out, notebooks, force, jobs, timeout, report, state_file, figures
     kernels = _Kernels(notebooks, out, timeout, finished, data_in_use(), data_digest)
     paths = sorted(notebooks.glob("*.ipynb"))
     try:
-        figure_outputs = [[out / f"{t.name}{suffix}" for suffix in (".svg", ".png", ".csv")] for t in figures]
+        figure_outputs = [[out / f"{t.name}{suffix}" for suffix in CHART_FILES] for t in figures]
         remove_stale_temporaries([*(p for pair in figure_outputs for p in pair), *paths, state_file])
         state.update(_read_state(state_file))
         figure_targets = [(t, _inputs_hash(data_digest, None), o) for t, o in zip(figures, figure_outputs)]
@@ -325,8 +326,43 @@ def _build_figure(target: Target, out: Path) -> Outcome:
     return Outcome(target, "built", time.perf_counter() - start)
 
 
+# "What you should know" under each chart in the report and in its bundle: the caveats a reader needs, in plain words.
+CAVEATS = {
+    "capital-and-gpus": [
+        "Capital is equity and committed debt, each counted once; an accordion is not money until it is drawn, so it is left out.",
+        "GPUs and megawatts are plans announced, not capacity running; a region with no figure is not a region with zero.",
+        "The dark part of a bar is what the sources state; the lighter and hatched parts add targets and 'up to' maxima, which may "
+        "never be reached.",
+    ],
+    "timeline": [
+        "Each step is the day a source published a figure, not the day of the event it describes.",
+        "The months after the latest source are unknown, shaded, not flat.",
+        "A pause takes a plan's GPUs out from the day it was reported.",
+    ],
+    "article-vs-sources": [
+        "Each of the article's figures is compared with the most primary other source, never with the article itself.",
+        "A gap within 5% (a figure) or 7 days (a date) counts as agreeing.",
+    ],
+    "capex-vs-capital": [
+        "No dated source prices the chips most of the plan uses: the cost is drawn at an assumed price range, labelled as such.",
+        "Contracts are revenue to come, shown apart and never added to the capital.",
+    ],
+    "peers": [
+        "Companies state different things: some count the GPUs they operate, others those they plan; each bar says what it counts.",
+        "A peer's capital is the sum of the rounds and facilities found in dated sources: at least that much, not a full history.",
+    ],
+    "capacity-online": [
+        "Late is measured against the latest source, never against the review date.",
+        "Capacity with no expected period is shown apart, never given a guessed quarter.",
+        "Capital after the latest source is unknown, not zero.",
+    ],
+}
+CHART_FILES = (".svg", ".png", ".csv", ".zip")  # every chart's files: its drawings, its data, its download bundle
+
+
 def save_figure(fig, base: Path, images: tuple[str, ...] = ("svg", "png")) -> None:
-    """Write ``base``.svg, ``base``.png and ``base``.csv (the numbers drawn), byte for byte reproducible, each atomically.
+    """Write ``base``.svg, ``base``.png, ``base``.csv (the numbers drawn) and ``base``.zip (``bundle``), byte for byte
+    reproducible, each atomically.
 
     The image files carry the chart's one-sentence description as their title;
     the SVG also names the fingerprint of the data drawn (``DATA_MARK``).
@@ -342,11 +378,78 @@ def save_figure(fig, base: Path, images: tuple[str, ...] = ("svg", "png")) -> No
     with matplotlib.rc_context(STYLE):
         for kind in images:
             with atomic_write(base.with_suffix(f".{kind}")) as handle:
-                fig.savefig(handle, format=kind, **options[kind])
-    table = getattr(fig, "data", None)  # a chart that declares no data gets an empty file, so every chart has its three files
+                if kind == "svg":
+                    drawn = io.BytesIO()
+                    fig.savefig(drawn, format=kind, **options[kind])
+                    handle.write(with_tooltips(drawn.getvalue(), getattr(fig, "tooltips", {})))
+                else:
+                    fig.savefig(handle, format=kind, **options[kind])
+    table = getattr(fig, "data", None)  # a chart that declares no data gets an empty file, so every chart has all its files
+    text = "" if table is None else table.to_csv(index=False, lineterminator="\n")
     with atomic_write(base.with_suffix(".csv"), "w") as handle:
-        if table is not None:
-            table.to_csv(handle, index=False, lineterminator="\n")
+        handle.write(text)
+    with atomic_write(base.with_suffix(".zip")) as handle:
+        handle.write(bundle(fig, base.name, text.encode("utf-8")))
+
+
+def bundle(fig, name: str, csv: bytes) -> bytes:
+    """A chart's download bundle, a zip made the same byte for byte from the same chart: its data (CSV), a
+    ``metadata.json`` (title, units, levels, caveats, data version, review and latest-source dates, citation, licence)
+    and a short README. Fixed timestamps, order and permissions."""
+    import zipfile
+
+    from nscale_data.package.dataset import dataset_as_of, latest_source_date
+    from nscale_data.totals.releases import citation, data_version
+
+    table = getattr(fig, "data", None)
+    title = fig.get_suptitle().replace("\n", " ")
+    latest = latest_source_date()
+    meta = {
+        "chart": name, "title": title, "description": getattr(fig, "description", ""),
+        "units": sorted({str(u) for u in table["unit"].dropna()}) if table is not None and "unit" in table else [],
+        "levels": sorted({str(v) for v in table["level"].dropna() if v}) if table is not None and "level" in table else [],
+        "caveats": CAVEATS.get(name.removesuffix("-narrow"), []), "data_version": data_version(),
+        "reviewed": f"{dataset_as_of():%Y-%m-%d}", "latest_source": None if latest is None else f"{latest:%Y-%m-%d}",
+        "citation": citation(), "licence": "CC-BY-4.0",
+    }
+    readme = "\n".join([
+        f"# {title}", "", meta["description"], "",
+        f"`{name}.csv` holds one row per value the chart draws, with its unit, level and, where the chart draws a total, "
+        "the claims (`claim_ids`) and sources (`source_ids`) behind it; `metadata.json` says what the chart counts.", "",
+        "Totals count each round, facility and site once: a round folded into a later one, a plan replaced by a later one, "
+        "GPUs announced twice under two names and a paused plan are not added; accordions are never counted. "
+        "'No figure' (an empty cell) means no source states one, never zero.", "",
+        "## What you should know", "", *(f"- {c}" for c in meta["caveats"]), "",
+        "## Citation", "", citation(), "", "Licence: Creative Commons Attribution 4.0 (CC BY 4.0).", "",
+    ])
+    files = {f"{name}.csv": csv, "metadata.json": (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+             "README.md": readme.encode("utf-8")}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, content in files.items():
+            info = zipfile.ZipInfo(f"{name}/{member}", date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, content)
+    return out.getvalue()
+
+
+def with_tooltips(svg: bytes, tooltips: dict[str, str]) -> bytes:
+    """The SVG with a ``<title>`` (a tooltip, read by screen readers too) as the first child of each element whose id has one.
+
+    Examples:
+        >>> with_tooltips(b'<g id="bar-1">\\n <path/></g>', {"bar-1": "Equity: $3.3bn & more"})
+        b'<g id="bar-1"><title>Equity: $3.3bn &amp; more</title>\\n <path/></g>'
+    """
+    from xml.sax.saxutils import escape
+
+    text = svg.decode("utf-8")
+    for gid, words in tooltips.items():
+        opening = f'<g id="{gid}">'
+        if text.count(opening) != 1:
+            raise ValueError(f"the SVG has {text.count(opening)} elements with id {gid!r}, not one")
+        text = text.replace(opening, f"{opening}<title>{escape(words)}</title>", 1)
+    return text.encode("utf-8")
 
 
 class atomic_write:

@@ -33,11 +33,12 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from nscale_data.output import tables
+from nscale_data.output.tables import slug
 from nscale_data.totals import analysis, checks
 from nscale_data.package.dataset import Directory, dataset_as_of, latest_source_date, load_changes, load_claims, load_sources
 from nscale_data.package.errors import excerpt
 from nscale_data.package.files import MAX_FIGURE_BYTES, MAX_NOTEBOOK_BYTES, UnsafeFile, read_bytes
-from nscale_data.output.figures import DATA_MARK, FIGURES, atomic_write, remove_stale_temporaries
+from nscale_data.output.figures import CAVEATS, CHART_FILES, DATA_MARK, FIGURES, atomic_write, remove_stale_temporaries
 from nscale_data.output.glossary import GLOSSARY
 from nscale_data.totals.releases import citation, data_version
 from nscale_data.package.validation import data_contents, data_in_use, data_used, fingerprint_of
@@ -61,6 +62,11 @@ nav.pager { display: flex; justify-content: space-between; gap: 1rem; margin: 2r
 h1 { font-size: 1.6rem; line-height: 1.25; } h2 { font-size: 1.25rem; margin-top: 2rem; }
 img { max-width: 100%; height: auto; display: block; }
 figure { margin: 1.5rem 0; }
+figure.chart svg { display: block; width: 100%; height: auto; }
+details.caveats { margin-top: 0.4rem; }
+.chart-narrow { display: none; }
+@media (max-width: 600px) { .chart-wide:has(+ .chart-narrow) { display: none; } .chart-narrow { display: block; } }
+svg a:hover path, svg a:focus path { opacity: 0.8; }
 figcaption, .muted { color: #444; font-size: 0.92rem; }
 .downloads { font-size: 0.9rem; }
 .table-wrap { overflow-x: auto; max-width: 100%; margin: 1rem 0; }
@@ -188,7 +194,8 @@ def _render(notebooks: Path, figures: Path, directory: Directory) -> tuple[dict[
             **{figures / f"{name}.svg": _svg_data(chart_files[f"{name}.svg"]) for name in charts}}
     _check_made_from(fingerprint_of(contents), made, f"{data}", _rebuild_hint(notebooks, figures, directory))
     descriptions = {name: _description(chart_files[f"{name}.svg"]) for name in charts}
-    chapters = [(path, f"{path.stem}.html", *_chapter(path, text, descriptions)) for path, text in texts.items()]
+    drawn = {name: chart_files[f"{name}.svg"] for name in charts}
+    chapters = [(path, f"{path.stem}.html", *_chapter(path, text, descriptions, drawn)) for path, text in texts.items()]
     footer = _footer(citation(directory=data))
 
     menu = [(page, title) for _, page, title, _ in chapters]
@@ -198,7 +205,7 @@ def _render(notebooks: Path, figures: Path, directory: Directory) -> tuple[dict[
             body = link_terms(body)
         return _page(title, body, footer, heading, current=name, chapters=menu)
 
-    pages: dict[str, str] = {"index.html": page("index.html", TITLE, index_html(analysis.summary(directory=directory), chapters, charts, descriptions))}
+    pages: dict[str, str] = {"index.html": page("index.html", TITLE, index_html(analysis.summary(directory=directory), chapters, charts, descriptions, drawn))}
     for number, (path, name, title, body) in enumerate(chapters):
         previous = chapters[number - 1] if number else None
         following = chapters[number + 1] if number + 1 < len(chapters) else None
@@ -242,7 +249,7 @@ def _charts(figures: Path) -> dict[str, bytes]:
     """
     files = {}
     for target in FIGURES:
-        names = [f"{target.name}{suffix}" for suffix in (".svg", ".png", ".csv")]
+        names = [f"{target.name}{suffix}" for suffix in CHART_FILES]
         present = [name for name in names if os.path.lexists(figures / name)]
         if not present:
             continue
@@ -261,10 +268,19 @@ def _charts(figures: Path) -> dict[str, bytes]:
     return files
 
 
+REPORT_LINK = re.compile(r"(\.\./)?[a-z0-9-]+\.html(#[A-Za-z0-9_.-]+)?")  # a page of the report, from its figures/ folder
+
+
 def svg_problem(svg: bytes) -> str | None:
     """Why an SVG may not go into the report (a script, an event handler, an outside reference), or None.
 
+    A link to a page of the report itself (a bar's evidence: ``../figures.html#capital``) is allowed.
+
     Examples:
+        >>> svg_problem(b'<svg><a xlink:href="../figures.html#capital"><path/></a></svg>') is None
+        True
+        >>> svg_problem(b'<svg><a xlink:href="https://example.org/"><path/></a></svg>')
+        "it refers to something outside itself ('https://example.org/')"
         >>> svg_problem(b'<svg><rect onclick="alert(1)"/></svg>')
         "it has an event handler ('onclick')"
         >>> svg_problem(b'<svg><use xlink:href="#p1"/></svg>') is None
@@ -276,18 +292,18 @@ def svg_problem(svg: bytes) -> str | None:
     handler = re.search(r"\s(on[a-z]+)\s*=", text, re.I)
     if handler:
         return f"it has an event handler ({excerpt(handler.group(1), 20)})"
-    outside = re.search(r"""(?:href|src)\s*=\s*["'](?!#)([^"']*)""", text, re.I)
-    if outside:
-        return f"it refers to something outside itself ({excerpt(outside.group(1), 40)})"
+    for reference in re.findall(r"""(?:href|src)\s*=\s*["'](?!#)([^"']*)""", text, re.I):
+        if not REPORT_LINK.fullmatch(reference):  # a bar's link to its evidence on a page of the report is the one kind allowed
+            return f"it refers to something outside itself ({excerpt(reference, 40)})"
     if re.search(r"url\(\s*['\"]?(?!#)", text, re.I):
         return "it refers to something outside itself (a url() in a style)"
     return None
 
 
-def _chapter(path: Path, text: str, descriptions: dict[str, str]) -> tuple[str, str]:
+def _chapter(path: Path, text: str, descriptions: dict[str, str], drawn: dict[str, bytes]) -> tuple[str, str]:
     """``notebook_html``, with a notebook that cannot be read reported in one line."""
     try:
-        return notebook_html(path, descriptions, text)
+        return notebook_html(path, descriptions, text, drawn)
     except (OSError, ValueError, RecursionError) as exc:  # not JSON, not UTF-8, not a notebook, nested without end
         reason = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ReportError(f"cannot read notebook {path}: {excerpt(reason, 120)}") from None
@@ -339,7 +355,8 @@ def _check_out(out: Path, paths: list[Path], force: bool) -> None:
                           "(--force to write into it anyway)")
 
 
-def notebook_html(path: Path, descriptions: dict[str, str], text: str | None = None) -> tuple[str, str]:
+def notebook_html(path: Path, descriptions: dict[str, str], text: str | None = None, drawn: dict[str, bytes] | None = None
+                  ) -> tuple[str, str]:
     """A notebook's heading and its narrative and outputs as HTML: code and notebook-only cells hidden, charts as files.
 
     The HTML is sanitised with an allow-list (``sanitise``): no script, event handler, ``javascript:`` link, frame,
@@ -376,7 +393,8 @@ def notebook_html(path: Path, descriptions: dict[str, str], text: str | None = N
                   chart, body)
     body = sanitise(body)
     body = re.sub(r'<div class="nscale-chart" id="chart-([a-z0-9-]+)"></div>',
-                  lambda m: _chart_figure(m.group(1), descriptions[m.group(1)]) if m.group(1) in descriptions else "", body)
+                  lambda m: _chart_figure(m.group(1), descriptions[m.group(1)], drawn=drawn) if m.group(1) in descriptions else "",
+                  body)
     cells = json.loads(text).get("cells", [])
     heading = next((line for c in cells if c.get("cell_type") == "markdown"
                     for line in "".join(c.get("source", "")).splitlines() if line.startswith("# ")), f"# {path.stem}")
@@ -416,7 +434,7 @@ def link_terms(body: str) -> str:
     for at, part in enumerate(parts):
         if part.startswith("<"):
             tag = re.match(r"</?\s*([a-zA-Z0-9]+)", part)
-            if tag and tag.group(1).lower() in ("a", "h1", "h2", "h3", "h4", "caption", "script", "style", "th", "code", "pre"):
+            if tag and tag.group(1).lower() in ("a", "h1", "h2", "h3", "h4", "caption", "script", "style", "th", "code", "pre", "svg"):
                 shut += -1 if part.startswith("</") else (0 if part.endswith("/>") else 1)
             continue
         if shut > 0 or not part.strip():
@@ -428,23 +446,55 @@ def link_terms(body: str) -> str:
                 chosen.append((start, stop, term))
                 end = stop
         for start, stop, term in reversed(chosen):
-            part = f'{part[:start]}<a class="term" href="data.html#glossary-{_slug(term)}">{part[start:stop]}</a>{part[stop:]}'
+            part = f'{part[:start]}<a class="term" href="data.html#glossary-{slug(term)}">{part[start:stop]}</a>{part[stop:]}'
             del pending[term]
         parts[at] = part
     return "".join(parts)
 
 
-def _chart_figure(name: str, description: str, caption: str | None = None) -> str:
-    """A chart as an SVG that opens full size on tap, with its data and image files beside it.
+def _chart_figure(name: str, description: str, caption: str | None = None, drawn: dict[str, bytes] | None = None) -> str:
+    """A chart with its files beside it: its SVG embedded in the page where ``drawn`` holds it, so each bar's tooltip and
+    link to its evidence work with no script; else its image, opening full size on tap.
 
     Where the chart is also drawn for a phone (a target ``narrow_of`` it), narrow screens are served that drawing.
     """
     narrow = next((t.name for t in FIGURES if t.narrow_of == name), None)
-    source = f'<source media="(max-width: 600px)" srcset="figures/{_e(narrow)}.svg">' if narrow else ""
-    return (f'<figure><a href="figures/{_e(name)}.svg"><picture>{source}<img src="figures/{_e(name)}.svg" alt="{_e(description)}" '
-            f'width="1300" height="740"></picture></a><figcaption>{_e(caption or description.removeprefix("Chart: "))} '
+    if drawn is not None and name in drawn:
+        shown = f'<div class="chart-wide">{inline_svg(drawn[name], name)}</div>'
+        if narrow in drawn:
+            shown += f'<div class="chart-narrow">{inline_svg(drawn[narrow], narrow)}</div>'
+    else:
+        source = f'<source media="(max-width: 600px)" srcset="figures/{_e(narrow)}.svg">' if narrow else ""
+        shown = (f'<a href="figures/{_e(name)}.svg"><picture>{source}<img src="figures/{_e(name)}.svg" alt="{_e(description)}" '
+                 f'width="1300" height="740"></picture></a>')
+    caveats = CAVEATS.get(name, [])
+    know = (f'<details class="caveats"><summary>What you should know</summary><ul>{"".join(f"<li>{_e(c)}</li>" for c in caveats)}'
+            "</ul></details>") if caveats else ""
+    return (f'<figure class="chart">{shown}<figcaption>{_e(caption or description.removeprefix("Chart: "))} '
             f'<span class="downloads">Download: <a href="figures/{_e(name)}.csv">data (CSV)</a> · '
-            f'<a href="figures/{_e(name)}.svg">SVG</a> · <a href="figures/{_e(name)}.png">PNG</a></span></figcaption></figure>')
+            f'<a href="figures/{_e(name)}.svg">SVG</a> · <a href="figures/{_e(name)}.png">PNG</a> · '
+            f'<a href="figures/{_e(name)}.zip">bundle (ZIP: data, metadata, citation)</a></span>{know}</figcaption></figure>')
+
+
+def inline_svg(svg: bytes, prefix: str) -> str:
+    """A chart's SVG, checked by ``svg_problem``, as an element of a page: ids prefixed so two charts on a page never
+    share one, its links to the report's pages made relative to the page, sized by the page.
+
+    Examples:
+        >>> inline_svg(b'<?xml version="1.0"?>\\n<svg width="9pt" height="9pt" viewBox="0 0 9 9"><title>T</title>'
+        ...            b'<g id="a"><a xlink:href="../figures.html#capital"><path clip-path="url(#c)"/></a></g></svg>', "x")
+        '<svg role="img" data-chart="x" viewBox="0 0 9 9"><title>T</title><g id="x-a"><a xlink:href="figures.html#capital"><path clip-path="url(#x-c)"/></a></g></svg>'
+    """
+    text = svg.decode("utf-8")
+    text = text[text.index("<svg"):]
+    text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, count=1, flags=re.S)
+    text = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}-{m.group(1)}"', text)
+    text = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}-{m.group(1)})", text)
+    text = re.sub(r'xlink:href="#([^"]+)"', lambda m: f'xlink:href="#{prefix}-{m.group(1)}"', text)
+    text = text.replace('xlink:href="../', 'xlink:href="').replace(' target="_blank"', "")  # the evidence opens in the same tab
+    opening = re.match(r"<svg\b[^>]*>", text).group(0)
+    kept = " ".join(a for a in re.findall(r'[a-zA-Z:]+="[^"]*"', opening) if not a.startswith(("width=", "height=")))
+    return f'<svg role="img" data-chart="{_e(prefix)}" {kept}>' + text[len(opening):]
 
 
 def _description(svg: bytes) -> str:
@@ -453,7 +503,8 @@ def _description(svg: bytes) -> str:
     return html.unescape(match.group(1)) if match else "Chart."
 
 
-def index_html(totals: dict, chapters: list[tuple], charts: list[str], descriptions: dict[str, str]) -> str:
+def index_html(totals: dict, chapters: list[tuple], charts: list[str], descriptions: dict[str, str],
+               drawn: dict[str, bytes] | None = None) -> str:
     """The key figures, each linked to the rows and evidence behind it, then every chart and the chapters."""
     reviewed, latest = tables.day(totals["reviewed"]), tables.day(totals["latest_source"])
     equity, debt = totals["capital_raised_usd"], totals["debt_raised_usd"]
@@ -461,13 +512,13 @@ def index_html(totals: dict, chapters: list[tuple], charts: list[str], descripti
                                                    *(f"MW, {level.replace('_', ' ')}" for level in analysis.LEVELS)])
     rows = []
     for region, v in totals["gpus_by_region"].items():
-        href = f"figures.html#region-{_slug(region)}"
+        href = f"figures.html#region-{slug(region)}"
         cells = [v[level] for level in analysis.LEVELS] + [v["power_mw"][level] for level in analysis.LEVELS]
         rows.append(f"<tr><td>{_e(region)}</td>" + "".join(
             f'<td class="num"><a href="{href}">{_e(tables.count(c))}</a></td>' if c is not None else '<td class="num muted">no figure</td>'
             for c in cells) + "</tr>")
     phone = {t.name for t in FIGURES if t.narrow_of}
-    gallery = "".join(_chart_figure(name, descriptions[name]) for name in charts if name not in phone)
+    gallery = "".join(_chart_figure(name, descriptions[name], drawn=drawn) for name in charts if name not in phone)
     chapter_links = "".join(f'<li><a href="{_e(page)}">{_e(title)}</a></li>' for _, page, title, _ in chapters)  # titles carry their numbers
     return (
         f'<p class="muted">Data reviewed on {_e(reviewed)}; the latest source found was published on {_e(latest)}. '
@@ -511,7 +562,7 @@ def figures_html(directory: Directory) -> str:
                   row_id, ("gpu_count", "power_mw")) for row_id, row in mine.iterrows()]
         body = (_reconciliation(region, directory) + _evidence_list(items, claims, sources, agreement) if items
                 else "<p>No figure: no source states a GPU count or power for this region.</p>")
-        parts.append(_section(f"region-{_slug(region)}", region, body))
+        parts.append(_section(f"region-{slug(region)}", region, body))
     table = tables.claims()
     parts.append('<h2 id="claims-list">Every claim</h2><p><input type="search" id="filter" hidden '
                  'placeholder="Filter the claims (a name, a source, a word)" aria-label="Filter the claims"></p>')
@@ -619,7 +670,7 @@ def data_html(data: Path, names: list[str]) -> str:
         '<a href="changes.xml">changes.xml</a>).</p>'
         f'<h2 id="report-an-error">Report an error</h2><p>{_e(REPORT_AN_ERROR)}</p>'
         '<h2 id="glossary">Glossary</h2><dl>'
-        + "".join(f'<dt id="glossary-{_slug(term)}">{_e(term)}</dt><dd>{_e(meaning)}</dd>' for term, meaning in GLOSSARY.items())
+        + "".join(f'<dt id="glossary-{slug(term)}">{_e(term)}</dt><dd>{_e(meaning)}</dd>' for term, meaning in GLOSSARY.items())
         + "</dl>"
     )
 
@@ -719,11 +770,6 @@ def content_security_policy(body: str) -> str:
     scripts = " ".join(f"'sha256-{digest}'" for digest in own) or "'none'"
     return (f"default-src 'self'; script-src {scripts}; style-src 'unsafe-inline'; img-src 'self' data:; "
             "object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'")
-
-
-def _slug(text: str) -> str:
-    """'North America' as 'north-america'."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def _e(value: object) -> str:

@@ -120,6 +120,15 @@ def millions(value) -> str:
     return f"{float(value) / 1e6:,.0f}"
 
 
+def slug(text: str) -> str:
+    """A name as an id or anchor: 'North America' as 'north-america'.
+
+        >>> slug("North America"), slug("Stargate UK phase 1")
+        ('north-america', 'stargate-uk-phase-1')
+    """
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
+
+
 def yes_no(value) -> str:
     return "" if value is None or pd.isna(value) else ("yes" if value else "no")
 

@@ -167,7 +167,7 @@ def _flag(status: str, superseded: bool, period: str | None, at_odds: bool, last
     return ("scheduled" if period is not None else "no date"), None
 
 
-def _quarter(period: str | None) -> str:
+def quarter_of(period: str | None) -> str:
     """The quarter an expected period ends in ('2026-Q4' for 2026), or 'no date'."""
     if period is None:
         return "no date"
@@ -191,7 +191,7 @@ def capacity_online(as_of: AsOf = None, directory: Directory = None, measure: st
         True
     """
     rows = load_deployments(as_of, directory)
-    quarters = {i: _quarter(p if pd.notna(p) else None) for i, p in rows["expected_period"].items()}
+    quarters = {i: quarter_of(p if pd.notna(p) else None) for i, p in rows["expected_period"].items()}
     live = set(rows.index[rows["status"] == "operating"])  # energised and delivered rows count as operating
     frames = []
     for region in regions(directory):
@@ -260,4 +260,4 @@ def _first_capital_quarter(as_of: AsOf, directory: Directory) -> str | None:
     table = events(directory)
     table = table[table["date"] <= (pd.Timestamp(as_of) if as_of is not None else table["date"].max())]
     shown = table[table["equity_usd"].notna() | table["debt_usd"].notna()]
-    return None if shown.empty else _quarter(shown["date"].min().strftime("%Y-%m"))
+    return None if shown.empty else quarter_of(shown["date"].min().strftime("%Y-%m"))
