@@ -200,3 +200,22 @@ def test_figures_are_right_aligned_text_left_and_a_row_keeps_its_name_in_view(si
     assert '<th class="num">Equity, $m</th>' in page and "<th>Company</th>" in page
     css = _read(site, "index.html")
     assert "position: sticky; left: 0" in css
+
+
+def test_the_changelog_is_a_valid_atom_feed_with_one_entry_per_change(site):
+    import xml.etree.ElementTree as ET
+
+    from nscale_data.package.dataset import load_changes
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ET.parse(site / "changes.xml").getroot()
+    changes = load_changes()
+    entries = feed.findall(f"{atom}entry")
+    assert feed.tag == f"{atom}feed" and feed.find(f"{atom}id") is not None and feed.find(f"{atom}updated") is not None
+    assert len(entries) == len(changes)
+    for entry, (change_id, change) in zip(entries, changes.iterrows()):
+        assert entry.find(f"{atom}title").text == f"{change['version']}: {change_id}"
+        assert entry.find(f"{atom}summary").text == change["summary"]
+        assert entry.find(f"{atom}link").get("href") == f"changes.html#change-{change_id}"
+        assert entry.find(f"{atom}updated").text.startswith(f"{change['date']:%Y-%m-%d}")
+    assert 'href="changes.xml"' in _read(site, "changes.html")

@@ -475,9 +475,11 @@ def by_quarter(as_of: AsOf = None) -> Table:
         capital = "" if quarter == "no date" else (
             "unknown" if pd.isna(q["equity_usd"]) and pd.isna(q["debt_usd"]) else money(analysis.known_sum(q["equity_usd"], q["debt_usd"])))
         rows.append({"Quarter": quarter, "Capital raised": capital, "GPUs, stated": count(q["gpus_stated"]),
-                     "GPUs, with targets": count(q["gpus_with_targets"]), "MW, stated": count(q["mw_stated"]),
+                     "GPUs, with targets": count(q["gpus_with_targets"]), "H100e, stated": count(round(q["h100e_stated"])),
+                     "MW, stated": count(q["mw_stated"]),
                      "MW, with targets": count(q["mw_with_targets"]), "Live, MW": count(q["mw_live"])})
-    return _table(rows, ["Quarter", "Capital raised", "GPUs, stated", "GPUs, with targets", "MW, stated", "MW, with targets",
-                         "Live, MW"],
+    return _table(rows, ["Quarter", "Capital raised", "GPUs, stated", "GPUs, with targets", "H100e, stated", "MW, stated",
+                         "MW, with targets", "Live, MW"],
                   caption="Capital at each quarter's end (unknown after the latest source); capacity expected online by the "
-                          "quarter's end, cumulated; 'no date': capacity no source gives a period for.")
+                          "quarter's end, cumulated; 'no date': capacity no source gives a period for. H100e: GPUs of a chip with "
+                          "a sourced rate, in H100-equivalents.")

@@ -22,7 +22,7 @@ import re
 
 import pandas as pd
 
-from nscale_data.totals.analysis import LEVELS, capital_raised, debt_raised, events, reconcile, regions
+from nscale_data.totals.analysis import LEVELS, capital_raised, debt_raised, events, h100_ratios, reconcile, regions
 from nscale_data.package.dataset import (AsOf, Directory, latest_source_date, load_claims, load_deployments, load_status_changes,
                                  sources_published)
 
@@ -182,7 +182,9 @@ def capacity_online(as_of: AsOf = None, directory: Directory = None, measure: st
     region's quarters and its ``no date`` line sum to the region's total: no
     overlap is counted twice. ``live`` is the part a source says already
     runs. A row with no expected period is counted under ``no date``, never
-    given a guessed quarter.
+    given a guessed quarter. ``measure``: ``"gpus"``, ``"mw"``, or ``"h100e"``
+    (each row's GPUs times its chip's ratio to the H100 SXM; GPUs of a chip
+    with no sourced rate, or none named, are left out, as in every H100e total).
 
     Examples:
         >>> table = capacity_online(measure="mw")
@@ -193,10 +195,14 @@ def capacity_online(as_of: AsOf = None, directory: Directory = None, measure: st
     rows = load_deployments(as_of, directory)
     quarters = {i: quarter_of(p if pd.notna(p) else None) for i, p in rows["expected_period"].items()}
     live = set(rows.index[rows["status"] == "operating"])  # energised and delivered rows count as operating
+    ratio = rows["gpu_model"].astype(object).map(h100_ratios(directory)).fillna(0.0) if measure == "h100e" else None
     frames = []
     for region in regions(directory):
         for level in LEVELS:
-            adds = reconcile(region, level, measure, as_of, directory)["contributes"].astype("Float64").fillna(0)
+            adds = reconcile(region, level, "gpus" if measure == "h100e" else measure, as_of, directory)["contributes"]
+            adds = adds.astype("Float64").fillna(0)
+            if ratio is not None:
+                adds = adds * ratio.reindex(adds.index).fillna(0.0)
             for deployment_id, value in adds.items():
                 frames.append((region, quarters.get(deployment_id, "no date"), level, float(value),
                                float(value) if deployment_id in live else 0.0))
@@ -218,7 +224,7 @@ def by_quarter(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
     the last in which capacity is expected, then ``no date``. ``equity_usd`` and
     ``debt_usd``: the capital the public record showed at the quarter's end (at
     the latest source, for its quarter), ``<NA>`` for quarters after the latest
-    source: unknown, not zero. ``gpus_<level>`` and ``mw_<level>``: capacity
+    source: unknown, not zero. ``gpus_<level>``, ``h100e_<level>`` and ``mw_<level>``: capacity
     expected online by the quarter's end, cumulated over every region, as the
     sources said by ``as_of`` (``capacity_online``); ``gpus_live`` and
     ``mw_live``: the part a source says runs. On the ``no date`` row, the
@@ -230,7 +236,8 @@ def by_quarter(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
         116600
     """
     latest = latest_source_date(as_of, directory)
-    online = {measure: capacity_online(as_of, directory, measure).groupby(level="quarter").sum() for measure in ("gpus", "mw")}
+    online = {measure: capacity_online(as_of, directory, measure).groupby(level="quarter").sum()
+              for measure in ("gpus", "h100e", "mw")}
     dated = sorted({q for table in online.values() for q in table.index if q != "no date"})
     first_capital = _first_capital_quarter(as_of, directory)
     if first_capital is not None:
