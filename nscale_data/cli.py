@@ -410,8 +410,8 @@ def _diff(args) -> int:
     if args.json:
         print(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
         return 0
-    old_version, new_version = (v or "no version" for v in result.versions)
-    _say(f"Data {old_version} ({result.old}) against {new_version} ({result.new}).")
+    old_version, new_version = (_shown(v or "no version") for v in result.versions)
+    _say(f"Data {old_version} ({_shown(result.old)}) against {new_version} ({_shown(result.new)}).")
     if result.unchanged:
         print("No change.")
         return 0
@@ -421,7 +421,7 @@ def _diff(args) -> int:
         rows = [(name, _diff_value(name, o), _diff_value(name, n), _diff_change(name, o, n)) for name, o, n in result.totals]
         print(_table(["Total", "Old", "New", "Change"], rows, right={1, 2, 3}))
     else:
-        _say(result.totals_note or "No total moved.")
+        _say(_shown(result.totals_note) or "No total moved.")
     if result.totals_added:
         print()
         _say("Computed only by the new version: " + "; ".join(f"{name} {_diff_value(name, v)}" for name, v in result.totals_added.items())
@@ -433,13 +433,22 @@ def _diff(args) -> int:
         counts = [f"{len(v)} {w}" for v, w in ((table.added, "added"), (table.removed, "removed"), (table.changed, "changed")) if v]
         columns = [f"columns added: {', '.join(table.columns_added)}"] * bool(table.columns_added) + \
             [f"columns removed: {', '.join(table.columns_removed)}"] * bool(table.columns_removed)
-        _say(f"{name}: {'; '.join(counts + columns)}.")
+        _say(_shown(f"{name}: {'; '.join(counts + columns)}."))
         for words, ids in (("added", table.added), ("removed", table.removed)):
             if ids:
-                _say(f"  {words}: {', '.join(ids)}.")
+                _say(_shown(f"  {words}: {', '.join(ids)}."))
         if table.changed:
-            _say("  changed: " + "; ".join(f"{row} ({', '.join(cells)})" for row, cells in table.changed.items()) + ".")
+            _say(_shown("  changed: " + "; ".join(f"{row} ({', '.join(cells)})" for row, cells in table.changed.items()) + "."))
     return 0
+
+
+def _shown(text: str) -> str:
+    r"""Text from a data directory as the terminal may print it: control characters written as escapes, never sent.
+
+        >>> print(_shown("a\x1b]0;title\x07b"))
+        a\x1b]0;title\x07b
+    """
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def _diff_value(name: str, value) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+import nscale_data as nd
 from nscale_data import (
     capacity_totals,
     capital_raised,
@@ -257,7 +258,10 @@ def empty(data):
     claims = data.rows("claims.csv")
     ids = {row[0] for row in deployments[1:]}
     data.write_rows("claims.csv", [c for c in claims if not set(c[1].split("+")) & ids])
-    data.write_rows("changes.csv", data.rows("changes.csv")[:1])
+    header = data.rows("changes.csv")[0]  # one change, naming a source that stays, with the package's version
+    change = {"change_id": "test-rows", "date": "2026-12-06", "version": nd.data_version(), "summary": "Test rows.",
+              "ids": "openai-2025-09-16"}
+    data.write_rows("changes.csv", [header, [change[c] for c in header]])
     data.write_rows("status_changes.csv", data.rows("status_changes.csv")[:1])
     return data
 

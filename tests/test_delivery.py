@@ -139,6 +139,8 @@ def test_a_later_period_from_the_primary_source_shows_how_far_the_schedule_slipp
     data.set_cell("deployments.csv", "sines-microsoft", "expected_period", "2026-Q3")
     moved = delivery(directory=data.directory).loc["sines-microsoft"]
     assert (moved["first_expected"], moved["expected_period"], moved["months_slipped"], moved["flag"]) == ("2026-Q1", "2026-Q3", 6, "scheduled")
+    before = delivery("2026-04-22", data.directory).loc["sines-microsoft"]  # the day before a source said Q3: still Q1, late
+    assert (before["expected_period"], before["months_slipped"], before["flag"]) == ("2026-Q1", 0, "overdue")
     text = _run("delivery", "--data", str(data.directory)).stdout
     assert "Schedule, Sines: first expected 2026-Q1, now 2026-Q3 (+6 months)." in " ".join(text.split())
 
@@ -300,3 +302,33 @@ def test_by_quarter_adds_up_to_the_totals_and_leaves_capital_after_the_latest_so
             day = min(end, latest)
             for column, expected in (("equity_usd", capital_raised(day)), ("debt_usd", debt_raised(day))):
                 assert (pd.isna(row[column]) and expected is None) or row[column] == expected, (quarter, column)
+
+
+def test_a_schedule_is_shown_only_once_a_source_has_published_it():
+    """Loughton's expected period comes from Nscale's release of 17 September 2025; the row was announced the day before."""
+    claims = load_claims()
+    said = claims[(claims["attribute"] == "expected_period") & (claims["subject_id"] == "loughton")]
+    first = min(load_sources().loc[s, "published_date"] for s in said["source_id"])
+    assert pd.isna(delivery((first - pd.Timedelta(days=1)).strftime("%Y-%m-%d")).loc["loughton", "expected_period"])
+    assert delivery(first.strftime("%Y-%m-%d")).loc["loughton", "expected_period"] in set(said["value_text"])
+
+
+def test_a_change_on_the_announcement_day_from_a_later_source_counts_from_that_source(data):
+    data.append("claims.csv", {"claim_id": "test-texas-paused", "subject_id": "texas-microsoft", "attribute": "status",
+                               "value_text": "paused", "qualifier": "exact", "source_id": "reuters-gbaf-2026-04-23", "evidence": "paused"})
+    data.append("status_changes.csv", {"change_id": "test-texas-paused", "deployment_id": "texas-microsoft", "status": "paused",
+                                       "date": "2025-10-15", "date_precision": "day", "claim_id": "test-texas-paused"})
+    for column, value in (("status", "paused"), ("status_date", "2025-10-15"), ("status_source_id", "reuters-gbaf-2026-04-23")):
+        data.set_cell("deployments.csv", "texas-microsoft", column, value)
+    assert validate(data.directory) == []
+    assert load_deployments("2026-04-22", data.directory).loc["texas-microsoft", "status"] == "announced"
+    assert load_deployments("2026-04-23", data.directory).loc["texas-microsoft", "status"] == "paused"
+
+
+@pytest.mark.parametrize("end, later, months", [("2026-03-31", "2026-04-30", 1), ("2026-03-31", "2026-04-29", 0),
+                                                ("2026-06-30", "2026-07-30", 1), ("2026-02-28", "2026-03-27", 0),
+                                                ("2026-03-31", "2026-05-12", 1), ("2025-12-31", "2026-12-31", 12)])
+def test_months_late_are_whole_months_month_ends_included(end, later, months):
+    from nscale_data.totals.delivery import _months_after
+
+    assert _months_after(pd.Timestamp(end), pd.Timestamp(later)) == months

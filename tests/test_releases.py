@@ -167,11 +167,35 @@ def test_diff_of_identical_data_says_no_change():
     assert diff(str(PACKAGED_DATA)).unchanged
 
 
-@pytest.mark.parametrize("argument", ["no-such-revision-xyz", "--upload-pack=touch /tmp/x", "/", "nscale_data/data/claims.csv"])
-def test_diff_refuses_what_is_neither_a_package_nor_a_revision_in_one_line(argument):
+@pytest.mark.parametrize("argument", ["no-such-revision-xyz", "--upload-pack=touch {marker}", "/", "nscale_data/data/claims.csv"])
+def test_diff_refuses_what_is_neither_a_package_nor_a_revision_in_one_line(argument, tmp_path):
+    argument = argument.format(marker=tmp_path / "ran")
     run = _run("diff", "--", argument) if argument.startswith("-") else _run("diff", argument)
     assert run.returncode == 2 and run.stdout == ""
     assert len(run.stderr.strip().splitlines()) == 1 and "Traceback" not in run.stderr
+    assert not (tmp_path / "ran").exists(), "an argument was run as a git option"
+
+
+@pytest.mark.parametrize("edit, expected", [
+    (lambda d: d.set_cell("changes.csv", "source-titles", "version", "9" * 5000 + ".0.0"), "is not a version"),
+    (lambda d: d.write_rows("changes.csv", d.rows("changes.csv")[:1]), "no change is recorded"),
+])
+def test_validate_refuses_an_unreadable_or_missing_version_in_one_line(data, edit, expected):
+    edit(data)
+    problems = [str(p) for p in nd.validate(data.directory)]
+    assert any(expected in p for p in problems), problems
+
+
+def test_diff_of_a_broken_or_hostile_directory_is_one_line_and_prints_no_control_character(data):
+    original = data.path("changes.csv").read_bytes()
+    data.path("changes.csv").write_bytes(original + b'huge,2026-12-06,1.0.1,"' + b"x" * 200_000 + b'",sines-microsoft\n')
+    run = _run("diff", str(data.directory))
+    assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1 and "Traceback" not in run.stderr
+    data.path("changes.csv").write_bytes(original)
+    data.set_cell("changes.csv", "source-titles", "change_id", "x\x1b]0;pwned\x07\x1b[2J")
+    run = _run("diff", str(data.directory))
+    assert run.returncode == 0 and "\x1b" not in run.stdout and "\x07" not in run.stdout
+    assert "\\x1b]0;pwned" in run.stdout
 
 
 @pytest.mark.skipif(not (REPOSITORY / ".git").exists(), reason="a git revision needs the repository's history")

@@ -45,7 +45,7 @@ def test_report_has_every_page_chart_and_data_file(site):
         for suffix in (".svg", ".png", ".csv", ".zip"):
             assert (site / "figures" / f"{target.name}{suffix}").is_file()
             if target.narrow_of:
-                assert f'<div class="chart-narrow"><svg role="img" data-chart="{target.name}"' in index
+                assert re.search(rf'<div class="chart-narrow"><svg [^>]*data-chart="{target.name}"', index), target.name
             else:
                 assert f'href="figures/{target.name}{suffix}"' in index
     assert sorted(p.name for p in (site / "data").iterdir()) == sorted(
@@ -207,9 +207,17 @@ def test_the_changelog_is_a_valid_atom_feed_with_one_entry_per_change(site):
 
     from nscale_data.package.dataset import load_changes
 
+    import csv
+
+    from nscale_data.package.schema import PACKAGED_DATA
+
     atom = "{http://www.w3.org/2005/Atom}"
     feed = ET.parse(site / "changes.xml").getroot()
     changes = load_changes()
+    with open(PACKAGED_DATA / "changes.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    newest_first = [r["change_id"] for r in sorted(reversed(rows), key=lambda r: r["date"], reverse=True)]  # later row first
+    assert list(changes.index) == newest_first and newest_first[0] == rows[-1]["change_id"]
     entries = feed.findall(f"{atom}entry")
     assert feed.tag == f"{atom}feed" and feed.find(f"{atom}id") is not None and feed.find(f"{atom}updated") is not None
     assert len(entries) == len(changes)

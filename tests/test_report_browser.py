@@ -84,12 +84,16 @@ class Chromium:
         """Load ``url`` and return what CHECK reports and the console errors seen."""
         self.events.clear()
         self.call("Page.navigate", url=url)
-        deadline = time.monotonic() + 30
-        while not any(e.get("method") == "Page.loadEventFired" for e in self.events):
-            assert time.monotonic() < deadline, f"{url} did not finish loading"
-            self.events.append(json.loads(self.socket.recv()))
+        self.loaded(url)
         result = self.call("Runtime.evaluate", expression=CHECK, returnByValue=True)
         return json.loads(result["result"]["value"]), _errors(self.events)
+
+    def loaded(self, what: str) -> None:
+        """Wait for the page's load event (events are read from the start of the navigation, so none is missed)."""
+        deadline = time.monotonic() + 30
+        while not any(e.get("method") == "Page.loadEventFired" for e in self.events):
+            assert time.monotonic() < deadline, f"{what} did not finish loading"
+            self.events.append(json.loads(self.socket.recv()))
 
     def resize(self, width: int) -> None:
         self.call("Emulation.setDeviceMetricsOverride", width=width, height=900, deviceScaleFactor=1, mobile=width < 600)
@@ -245,16 +249,13 @@ def test_every_chart_s_bars_carry_a_tooltip_and_follow_their_link_to_the_evidenc
             assert bar["under"], f"{page.name}: the pointer on {bar['chart']}'s first bar does not find its link"
             assert bar["tooltip"] and len(bar["tooltip"]) > 10, f"{page.name}: {bar['chart']}'s bar has no tooltip"
             browser.call("Input.dispatchMouseEvent", type="mouseMoved", x=bar["x"], y=bar["y"])
+            browser.events.clear()
             for kind in ("mousePressed", "mouseReleased"):
                 browser.call("Input.dispatchMouseEvent", type=kind, x=bar["x"], y=bar["y"], button="left", clickCount=1)
-            deadline = time.monotonic() + 10
-            while True:  # until the evidence's page has loaded
-                state = browser.call("Runtime.evaluate", expression="[location.href, document.readyState]", returnByValue=True)
-                location, ready = state["result"].get("value") or ("", "")
-                if unquote(urlsplit(location).path).endswith("/" + bar["href"].split("#")[0]) and ready == "complete":
-                    break
-                assert time.monotonic() < deadline, f"{page.name}: a click on {bar['chart']} did not open {bar['href']}"
-                time.sleep(0.1)
+            browser.loaded(f"{page.name}: the page a click on {bar['chart']} opens")
+            location = browser.call("Runtime.evaluate", expression="location.href", returnByValue=True)["result"]["value"]
+            assert unquote(urlsplit(location).path).endswith("/" + bar["href"].split("#")[0]), \
+                f"{page.name}: a click on {bar['chart']} opened {location}, not {bar['href']}"
             anchor = urlsplit(bar["href"]).fragment
             if anchor:
                 found = browser.call("Runtime.evaluate", expression=f"!!document.getElementById({json.dumps(anchor)})",
@@ -263,7 +264,6 @@ def test_every_chart_s_bars_carry_a_tooltip_and_follow_their_link_to_the_evidenc
             assert (page.parent / bar["href"].split("#")[0]).exists()
             followed.add(bar["chart"])
             browser.visit(page.resolve().as_uri())
-            browser.call("Runtime.evaluate", expression="0")  # the page is back before the next chart is looked at
     from nscale_data.output.figures import FIGURES
 
     redrawn = {t.narrow_of for t in FIGURES if t.narrow_of}

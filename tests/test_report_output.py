@@ -27,7 +27,9 @@ def inputs(tmp_path, monkeypatch):
     (tmp_path / "figures").mkdir()
     (tmp_path / "figures" / "capital-and-gpus.png").write_bytes(b"a png")
     (tmp_path / "figures" / "capital-and-gpus.csv").write_bytes(b"x\n1\n")
-    (tmp_path / "figures" / "capital-and-gpus.svg").write_text("<svg><dc:title>Chart: a test.</dc:title></svg>")
+    (tmp_path / "figures" / "capital-and-gpus.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg"><metadata><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Chart: a test.</dc:title></rdf:RDF></metadata></svg>')
     (tmp_path / "figures" / "capital-and-gpus.zip").write_bytes(b"a bundle")
     monkeypatch.chdir(tmp_path)
     return tmp_path

@@ -101,9 +101,54 @@ def test_a_chart_with_a_script_or_a_missing_file_is_refused(tmp_path):
     notebooks.mkdir()
     svg = (figures / "peers.svg").read_text(encoding="utf-8")
     (figures / "peers.svg").write_text(svg.replace("</svg>", "<script>alert(1)</script></svg>"), encoding="utf-8")
-    with pytest.raises(ReportError, match="refusing chart .*peers.svg: it holds a script"):
+    with pytest.raises(ReportError, match="refusing chart .*peers.svg: it has a <script> element"):
         build_report(tmp_path / "site", notebooks, figures)
     (figures / "peers.svg").write_text(svg, encoding="utf-8")
     (figures / "peers.png").unlink()
     with pytest.raises(ReportError, match=r"chart file .*peers.png is missing"):
         build_report(tmp_path / "site", notebooks, figures)
+
+
+# What a hand-edited chart may try once the report embeds its SVG in the page (the review's cases), and why it is refused.
+HOSTILE_SVG = [
+    ('<a xlink:href="../figures.html#capital"><set attributeName="xlink:href" to="https://evil.example/"/></a>', "<set> element"),
+    ("<style>main{display:none}</style>", "a style sheet other than matplotlib's own"),
+    ('<path/onmouseover="alert(1)"/>', "not well-formed XML"),
+    ("<a href=javascript:alert(1)>x</a>", "not well-formed XML"),
+    ('<s:script xmlns:s="http://www.w3.org/2000/svg">alert(1)</s:script>', "<script> element"),
+    ('<path onload="alert(1)" d="M 0 0"/>', "attribute the report does not embed ('onload')"),
+    ('<path style="fill: url(https://evil.example/x)"/>', "refers outside the drawing"),
+    ('<a xlink:href="https://evil.example/"><path/></a>', "links outside the report"),
+    ('<use xlink:href="other.svg#x"/>', "links outside the report"),
+    ('<foreignObject><p>hi</p></foreignObject>', "<foreignObject> element"),
+]
+
+
+@pytest.mark.parametrize("payload, reason", HOSTILE_SVG)
+def test_a_chart_svg_is_embedded_only_if_it_holds_what_charts_hold(tmp_path, payload, reason):
+    figures, notebooks = tmp_path / "figures", tmp_path / "notebooks"
+    shutil.copytree(REPO / "figures", figures)
+    notebooks.mkdir()
+    svg = (figures / "capacity-online.svg").read_text(encoding="utf-8")
+    (figures / "capacity-online.svg").write_text(svg.replace("</svg>", f"{payload}</svg>"), encoding="utf-8")
+    with pytest.raises(ReportError) as refused:
+        build_report(tmp_path / "site", notebooks, figures)
+    assert "refusing chart" in str(refused.value) and "capacity-online.svg" in str(refused.value)
+    assert reason in str(refused.value), str(refused.value)
+    assert "\n" not in str(refused.value) and not (tmp_path / "site").exists()
+
+
+@pytest.mark.parametrize("change", [lambda svg: svg.replace(b"<svg ", b"<!-- <svgx --><svg ", 1),
+                                    lambda svg: svg.replace(b"<title>", b"<title>\xff", 1)])
+def test_a_malformed_chart_svg_is_refused_by_its_own_name(tmp_path, change):
+    figures, notebooks = tmp_path / "figures", tmp_path / "notebooks"
+    shutil.copytree(REPO / "figures", figures)
+    shutil.copytree(REPO / "notebooks", notebooks)
+    path = figures / "capacity-online.svg"
+    path.write_bytes(change(path.read_bytes()))
+    try:
+        build_report(tmp_path / "site", notebooks, figures)
+    except ReportError as exc:
+        assert "capacity-online.svg" in str(exc) and "notebook" not in str(exc), str(exc)
+    else:  # a comment is no harm: the chart is embedded from its parsed drawing, not from its text
+        assert "<svgx" not in (tmp_path / "site" / "07-when-does-it-arrive.html").read_text(encoding="utf-8")

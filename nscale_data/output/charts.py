@@ -1416,10 +1416,9 @@ def _arrival_panels(money, gpu_ax, mw_ax, table: pd.DataFrame, flagged: pd.DataF
 def _arrival_data(rows: list[tuple], as_of: AsOf, latest: pd.Timestamp | None) -> pd.DataFrame:
     """The capacity-online chart's numbers, each with the claims and sources behind it: the capital at the quarter's end,
     or the sites due by then (those with no period, on the 'no date' line)."""
-    from nscale_data.totals.delivery import period_bounds, quarter_of
+    from nscale_data.totals.delivery import expected_periods, period_bounds, quarter_of
 
-    deployments = load_deployments(as_of)
-    due = {i: quarter_of(p if pd.notna(p) else None) for i, p in deployments["expected_period"].items()}
+    due = {i: quarter_of(p) for i, p in expected_periods(as_of).items()}
     drawn = as_of if as_of is not None else dataset_as_of()
 
     def found(row: pd.Series) -> tuple[list[str], list[str]]:

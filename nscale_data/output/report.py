@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from nscale_data.output import tables
+from nscale_data.output.svg import inline_svg, svg_problem
 from nscale_data.output.tables import slug
 from nscale_data.totals import analysis, checks
 from nscale_data.package.dataset import Directory, dataset_as_of, latest_source_date, load_changes, load_claims, load_sources
@@ -66,6 +67,7 @@ figure.chart svg { display: block; width: 100%; height: auto; }
 details.caveats { margin-top: 0.4rem; }
 .chart-narrow { display: none; }
 @media (max-width: 600px) { .chart-wide:has(+ .chart-narrow) { display: none; } .chart-narrow { display: block; } }
+figure.chart svg * { stroke-linejoin: round; stroke-linecap: butt; }
 svg a:hover path, svg a:focus path { opacity: 0.8; }
 figcaption, .muted { color: #444; font-size: 0.92rem; }
 .downloads { font-size: 0.9rem; }
@@ -268,38 +270,6 @@ def _charts(figures: Path) -> dict[str, bytes]:
     return files
 
 
-REPORT_LINK = re.compile(r"(\.\./)?[a-z0-9-]+\.html(#[A-Za-z0-9_.-]+)?")  # a page of the report, from its figures/ folder
-
-
-def svg_problem(svg: bytes) -> str | None:
-    """Why an SVG may not go into the report (a script, an event handler, an outside reference), or None.
-
-    A link to a page of the report itself (a bar's evidence: ``../figures.html#capital``) is allowed.
-
-    Examples:
-        >>> svg_problem(b'<svg><a xlink:href="../figures.html#capital"><path/></a></svg>') is None
-        True
-        >>> svg_problem(b'<svg><a xlink:href="https://example.org/"><path/></a></svg>')
-        "it refers to something outside itself ('https://example.org/')"
-        >>> svg_problem(b'<svg><rect onclick="alert(1)"/></svg>')
-        "it has an event handler ('onclick')"
-        >>> svg_problem(b'<svg><use xlink:href="#p1"/></svg>') is None
-        True
-    """
-    text = svg.decode("utf-8", errors="replace")
-    if re.search(r"<\s*(script|foreignObject|iframe|object|embed)\b", text, re.I):
-        return "it holds a script or embedded content"
-    handler = re.search(r"\s(on[a-z]+)\s*=", text, re.I)
-    if handler:
-        return f"it has an event handler ({excerpt(handler.group(1), 20)})"
-    for reference in re.findall(r"""(?:href|src)\s*=\s*["'](?!#)([^"']*)""", text, re.I):
-        if not REPORT_LINK.fullmatch(reference):  # a bar's link to its evidence on a page of the report is the one kind allowed
-            return f"it refers to something outside itself ({excerpt(reference, 40)})"
-    if re.search(r"url\(\s*['\"]?(?!#)", text, re.I):
-        return "it refers to something outside itself (a url() in a style)"
-    return None
-
-
 def _chapter(path: Path, text: str, descriptions: dict[str, str], drawn: dict[str, bytes]) -> tuple[str, str]:
     """``notebook_html``, with a notebook that cannot be read reported in one line."""
     try:
@@ -474,27 +444,6 @@ def _chart_figure(name: str, description: str, caption: str | None = None, drawn
             f'<span class="downloads">Download: <a href="figures/{_e(name)}.csv">data (CSV)</a> · '
             f'<a href="figures/{_e(name)}.svg">SVG</a> · <a href="figures/{_e(name)}.png">PNG</a> · '
             f'<a href="figures/{_e(name)}.zip">bundle (ZIP: data, metadata, citation)</a></span>{know}</figcaption></figure>')
-
-
-def inline_svg(svg: bytes, prefix: str) -> str:
-    """A chart's SVG, checked by ``svg_problem``, as an element of a page: ids prefixed so two charts on a page never
-    share one, its links to the report's pages made relative to the page, sized by the page.
-
-    Examples:
-        >>> inline_svg(b'<?xml version="1.0"?>\\n<svg width="9pt" height="9pt" viewBox="0 0 9 9"><title>T</title>'
-        ...            b'<g id="a"><a xlink:href="../figures.html#capital"><path clip-path="url(#c)"/></a></g></svg>', "x")
-        '<svg role="img" data-chart="x" viewBox="0 0 9 9"><title>T</title><g id="x-a"><a xlink:href="figures.html#capital"><path clip-path="url(#x-c)"/></a></g></svg>'
-    """
-    text = svg.decode("utf-8")
-    text = text[text.index("<svg"):]
-    text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, count=1, flags=re.S)
-    text = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}-{m.group(1)}"', text)
-    text = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}-{m.group(1)})", text)
-    text = re.sub(r'xlink:href="#([^"]+)"', lambda m: f'xlink:href="#{prefix}-{m.group(1)}"', text)
-    text = text.replace('xlink:href="../', 'xlink:href="').replace(' target="_blank"', "")  # the evidence opens in the same tab
-    opening = re.match(r"<svg\b[^>]*>", text).group(0)
-    kept = " ".join(a for a in re.findall(r'[a-zA-Z:]+="[^"]*"', opening) if not a.startswith(("width=", "height=")))
-    return f'<svg role="img" data-chart="{_e(prefix)}" {kept}>' + text[len(opening):]
 
 
 def _description(svg: bytes) -> str:

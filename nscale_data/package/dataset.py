@@ -152,7 +152,7 @@ def load_status_changes(as_of: AsOf = None, directory: Directory = None) -> pd.D
     Columns beside the file's: ``source_id`` and ``evidence`` (the claim's),
     ``published`` (the day the change became public: its date's period end or
     its source's publication, whichever is later; a change dated on the row's
-    announcement is public with the row), ``counts_as`` (how the row counts
+    announcement and stated by the row's own source is public with the row), ``counts_as`` (how the row counts
     from then, ``rules.COUNTS_AS``; empty for a change that does not alter it)
     and ``line`` (its order in the file, for changes of one day).
 
@@ -180,7 +180,10 @@ def _status_changes(directory: Path, _stamp: tuple) -> pd.DataFrame:
     row_known = changes["deployment_id"].map(_known(directory, _stamp, "deployments")).astype("datetime64[s]")
     own = pd.concat([period_end(changes["date"], changes["date_precision"]),
                      changes["source_id"].map(_source_known(directory, _stamp)).astype("datetime64[s]")], axis=1).max(axis=1)
-    published = own.where(changes["date"] > announced, row_known)
+    # A change dated on the row's announcement and stated by the row's own source (a letter of intent from the start) is
+    # public with the row; any other counts once its source is published.
+    initial = (changes["date"] <= announced) & (changes["source_id"] == changes["deployment_id"].map(deployments["source_id"]).astype(str))
+    published = own.where(~initial, row_known)
     changes["published"] = published.clip(upper=pd.Timestamp(package.as_of)).astype("datetime64[s]")
     changes["counts_as"] = changes["status"].astype(str).map(rules.COUNTS_AS)
     return changes.sort_values(["deployment_id", "date", "line"], kind="stable")
@@ -240,13 +243,13 @@ def load_claims(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame
 
 
 def load_changes(directory: Directory = None) -> pd.DataFrame:
-    """The data's changelog, newest first: dated entries naming the ids they touched.
+    """The data's changelog, newest first (on one day, the later row of the file first): dated entries naming the ids they touched.
 
     Examples:
         >>> "debt-added" in load_changes().index
         True
     """
-    return _load("changes", None, directory).sort_values("date", ascending=False, kind="stable")
+    return _load("changes", None, directory).iloc[::-1].sort_values("date", ascending=False, kind="stable")
 
 
 def _load(name: str, as_of: AsOf, directory: Directory) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from nscale_data.package.errors import Problem, excerpt as _short
 from nscale_data.package.evidence import states
 from nscale_data.package.reading import Table
+from nscale_data.package.schema import VERSION
 
 COMPANY = "nscale"
 INDUSTRY = "data-centres"  # the subject of figures about data centres in general (power usage effectiveness)
@@ -506,9 +507,17 @@ def versions(t: Table, version: str, problems: list[Problem]) -> None:
     """Down the changelog versions never go back, none is later than the package's, and the last is the package's."""
     if not version:
         return  # the descriptor's own problem, reported by schema.read_package
+    if not t.rows:
+        problems.append(Problem(t.file, None, "version", f"no change is recorded: datapackage.json says {version}; "
+                                "record the change that made it"))
+        return
     reached = None
     for row, line in zip(t.rows, t.lines):
         shipped = row["version"]
+        if not isinstance(shipped, str) or VERSION.fullmatch(shipped) is None:
+            problems.append(Problem(t.file, line, "version", f"{_short(shipped)} is not a version: write MAJOR.MINOR.PATCH, "
+                                    "each part of at most six digits (1.0.1)"))
+            continue
         if version_key(shipped) > version_key(version):
             problems.append(Problem(t.file, line, "version", f"{shipped} does not exist yet: datapackage.json says {version}"))
         elif reached is not None and version_key(shipped) < version_key(reached):

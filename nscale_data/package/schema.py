@@ -41,7 +41,7 @@ PATTERNS = frozenset({
     r"^[0-9]{4}(-Q[1-4]|-H[12])?$",  # an expected period
     r"^[a-z0-9-]+(\+[a-z0-9-]+)*$",  # ids joined by '+'
     r"^[a-z][a-z0-9_]*$",  # an attribute name
-    r"^[0-9]+\.[0-9]+\.[0-9]+$",  # a version, MAJOR.MINOR.PATCH
+    r"^[0-9]+\.[0-9]+\.[0-9]+$",  # a version, MAJOR.MINOR.PATCH (rules.versions bounds each part to six digits)
 })
 VERSION = re.compile(r"[0-9]{1,6}\.[0-9]{1,6}\.[0-9]{1,6}")  # MAJOR.MINOR.PATCH
 USD_MAX = 10**13  # ten trillion dollars: no cell may hold more, so no total can overflow

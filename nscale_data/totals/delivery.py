@@ -102,7 +102,7 @@ def delivery(as_of: AsOf = None, directory: Directory = None, stale_after_months
         reported = at_odds[at_odds["subject_id"] == deployment_id]
         risks = [(text, source, published[source].strftime("%Y-%m-%d")) for text, source in
                  zip(reported["value_text"], reported["source_id"])]
-        period = row["expected_period"] if pd.notna(row["expected_period"]) else None
+        period = _resolved(row["expected_period"], claimed)
         first = claimed[0][0] if claimed else None
         slipped = _month_count(period_bounds(period)[1]) - _month_count(period_bounds(first)[1]) if first and period else None
         status, since = history[-1][1], pd.Timestamp(history[-1][0])
@@ -117,6 +117,32 @@ def delivery(as_of: AsOf = None, directory: Directory = None, stale_after_months
     for column in ("months_slipped", "months_late"):
         table[column] = table[column].astype("Int64")
     return table
+
+
+def _resolved(period: object, claimed: list[tuple[str, str, str]]) -> str | None:
+    """A row's expected period as the record stood: the resolved one once a source has published it, else the latest
+    period published by then, else None (no source had given one yet).
+
+        >>> _resolved("2027-Q1", [("2026-Q4", "computerweekly", "2026-03-09")])
+        '2026-Q4'
+        >>> _resolved("2027-Q1", []) is None
+        True
+    """
+    said = [p for p, _, _ in claimed]
+    if pd.notna(period) and period in said:
+        return str(period)
+    return said[-1] if said else None
+
+
+def expected_periods(as_of: AsOf = None, directory: Directory = None) -> dict[str, str | None]:
+    """Each deployment's expected period as the record stood on ``as_of`` (see ``delivery``)."""
+    published = sources_published(directory)
+    claims = load_claims(as_of, directory)
+    said = claims[claims["attribute"] == "expected_period"]
+    by_row: dict[str, list[tuple[str, str, str]]] = {}
+    for subject, text, source in sorted(zip(said["subject_id"], said["value_text"], said["source_id"]), key=lambda c: published[c[2]]):
+        by_row.setdefault(str(subject), []).append((str(text), source, ""))
+    return {i: _resolved(p, by_row.get(i, [])) for i, p in load_deployments(as_of, directory)["expected_period"].items()}
 
 
 def _history(row: pd.Series, changes: pd.DataFrame, published: pd.Series) -> list[tuple[str, str, str, str, str]]:
@@ -144,7 +170,7 @@ def _month_count(day: pd.Timestamp) -> int:
 
 def _months_after(end: pd.Timestamp, later: pd.Timestamp) -> int:
     """Whole months from ``end`` to ``later``."""
-    return _month_count(later) - _month_count(end) - (later.day < end.day)
+    return _month_count(later) - _month_count(end) - (later.day < end.day and not later.is_month_end)
 
 
 def _flag(status: str, superseded: bool, period: str | None, at_odds: bool, last: pd.Timestamp | None,
@@ -193,7 +219,7 @@ def capacity_online(as_of: AsOf = None, directory: Directory = None, measure: st
         True
     """
     rows = load_deployments(as_of, directory)
-    quarters = {i: quarter_of(p if pd.notna(p) else None) for i, p in rows["expected_period"].items()}
+    quarters = {i: quarter_of(p) for i, p in expected_periods(as_of, directory).items()}
     live = set(rows.index[rows["status"] == "operating"])  # energised and delivered rows count as operating
     ratio = rows["gpu_model"].astype(object).map(h100_ratios(directory)).fillna(0.0) if measure == "h100e" else None
     frames = []

@@ -103,7 +103,8 @@ class DataDiff:
 
     @property
     def unchanged(self) -> bool:
-        return not any(self.tables.values()) and not self.totals and self.versions[0] == self.versions[1]
+        return (not any(self.tables.values()) and not self.totals and not self.totals_added and not self.totals_note
+                and self.versions[0] == self.versions[1])
 
     def to_json(self) -> dict:
         return {"old": self.old, "new": self.new, "versions": {"old": self.versions[0], "new": self.versions[1]},
@@ -169,7 +170,10 @@ def _commit(spec: str) -> str:
 
 def _extract(commit: str, spec: str, tree: Path) -> None:
     """Write the package of ``commit`` (its code and data, regular files only) under ``tree``."""
-    archive = _git("archive", "--format=tar", commit, "--", "nscale_data", binary=True)
+    try:
+        archive = _git("archive", "--format=tar", commit, "--", "nscale_data", binary=True)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise DiffError(f"{spec}: git could not read it ({exc})") from None
     if archive.returncode != 0:
         raise DiffError(f"{spec}: holds no nscale_data package")
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
@@ -197,13 +201,17 @@ def _raw_tables(directory: Path, label: str) -> dict[str, tuple[list[str], dict[
             continue  # a table the descriptor lists but the package lacks: compared as absent
         except (OSError, UnsafeFile, UnicodeDecodeError) as exc:
             raise DiffError(f"{label}: cannot read {resource.path} ({exc})") from None
-        reader = csv.reader(io.StringIO(text, newline=""))
-        header = next(reader, [])
-        key = header.index(resource.primary_key) if resource.primary_key in header else 0
-        rows = {}
-        for cells in reader:
-            if cells:
+        try:
+            reader = csv.reader(io.StringIO(text, newline=""))
+            header = next(reader, [])
+            key = header.index(resource.primary_key) if resource.primary_key in header else 0
+            rows = {}
+            for number, cells in enumerate(reader, start=2):
+                if len(cells) <= key:
+                    raise DiffError(f"{label}: {resource.path}:{number}: has {len(cells)} cells, the header has {len(header)}")
                 rows[cells[key]] = dict(zip(header, cells))
+        except csv.Error as exc:
+            raise DiffError(f"{label}: {resource.path}: {exc}") from None
         tables[name] = (header, rows)
     return tables
 
