@@ -35,7 +35,7 @@ from nscale_data.totals.analysis import (
     rounds_counted,
 )
 from nscale_data.totals.checks import source_checks
-from nscale_data.totals.traced import behind_capacity, behind_capital
+from nscale_data.totals.traced import FIGURE_OF, behind_capacity, behind_capital, contributing, stating
 from nscale_data.totals.cost import ASSUMED_COST_PER_GPU_USD, funding, plan_cost
 from nscale_data.output.tables import day, slug
 from nscale_data.package.dataset import (
@@ -1069,13 +1069,14 @@ def _peers_data(rows: list[tuple], views: list[tuple]) -> pd.DataFrame:
               (sorted(t.at[company, "claim_ids"]), sorted({*t.at[company, "source_ids"], *source_of[list(t.at[company, "claim_ids"])]}))
               for day, t in views for company in t.index}
     table = _data(rows, ["as_of", "company_id", "series", "level", "value", "unit", "basis"])
+    memo: dict = {}
 
     def found(row: pd.Series) -> tuple[list[str], list[str]]:
         if row["company_id"] != "nscale":
             return behind[(row["as_of"], row["company_id"])]
         if row["unit"] == "USD":  # Nscale's figures are its tables' totals: the claims behind them
             return behind_capital(row["series"], row["as_of"])
-        return _behind_levels(row["level"], row["series"], row["as_of"])
+        return _behind_levels(row["level"], row["series"], row["as_of"], memo=memo)
 
     return _with_evidence(table, found)
 
@@ -1206,14 +1207,20 @@ def _with_evidence(table: pd.DataFrame, found) -> pd.DataFrame:
     return table
 
 
-def _behind_levels(level: str, measure: str, as_of: AsOf, rows: list[str] | None = None) -> tuple[list[str], list[str]]:
-    """``behind_capacity`` over every region."""
-    claims, sources = set(), set()
+def _behind_levels(level: str, measure: str, as_of: AsOf, rows: list[str] | None = None,
+                   memo: dict | None = None) -> tuple[list[str], list[str]]:
+    """``behind_capacity`` over every region; ``memo`` keeps each region's contributing rows for the next call of one chart."""
+    memo = {} if memo is None else memo
+    parts = []
     for region in gpus_by_region(as_of).index:
-        c, s = behind_capacity(region, level, measure, as_of, rows=rows)
-        claims |= set(c)
-        sources |= set(s)
-    return sorted(claims), sorted(sources)
+        key = (region, level, measure, None if as_of is None else pd.Timestamp(as_of))
+        if key not in memo:
+            memo[key] = contributing(region, level, measure, as_of)
+        parts.append(memo[key])
+    figures = pd.concat(parts)
+    if rows is not None:
+        figures = figures[figures.index.isin(rows)]
+    return stating(figures, FIGURE_OF[measure], as_of)
 
 
 def _data(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
@@ -1420,6 +1427,8 @@ def _arrival_data(rows: list[tuple], as_of: AsOf, latest: pd.Timestamp | None) -
 
     due = {i: quarter_of(p) for i, p in expected_periods(as_of).items()}
     drawn = as_of if as_of is not None else dataset_as_of()
+    seen: dict[tuple, tuple[list[str], list[str]]] = {}  # quarters with the same sites due share their evidence
+    memo: dict = {}
 
     def found(row: pd.Series) -> tuple[list[str], list[str]]:
         quarter = row["quarter"]
@@ -1431,7 +1440,10 @@ def _arrival_data(rows: list[tuple], as_of: AsOf, latest: pd.Timestamp | None) -
         else:
             ids = [i for i, q in due.items() if q != "no date" and q <= quarter]
         level = "stated" if row["level"] == "live" else row["level"]
-        return _behind_levels(level, row["series"], as_of, rows=ids) if ids else ([], [])
+        key = (level, row["series"], tuple(ids))
+        if key not in seen:
+            seen[key] = _behind_levels(level, row["series"], as_of, rows=ids, memo=memo) if ids else ([], [])
+        return seen[key]
 
     table = _data([(drawn, *r) for r in rows], ["as_of", "quarter", "series", "level", "value", "unit"])
     return _with_evidence(table, found)

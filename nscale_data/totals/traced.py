@@ -30,7 +30,7 @@ def behind_capital(kind: str, as_of: AsOf = None, directory: Directory = None) -
         rows = rows[rows["amount_usd"].notna()]
     else:
         raise ValueError(f"kind must be 'equity' or 'debt', not {kind!r}")
-    return _stating(rows["amount_usd"], "amount_usd", as_of, directory)
+    return stating(rows["amount_usd"], "amount_usd", as_of, directory)
 
 
 def behind_capacity(region: str, level: str, measure: str, as_of: AsOf = None, directory: Directory = None,
@@ -39,15 +39,19 @@ def behind_capacity(region: str, level: str, measure: str, as_of: AsOf = None, d
 
     ``rows`` narrows it to some deployments (those due by a quarter, say).
     """
-    table = reconcile(region, level, measure, as_of, directory)
-    adds = table["contributes"].astype("Float64").fillna(0) > 0
-    figures = table.loc[adds, "figure"]
+    figures = contributing(region, level, measure, as_of, directory)
     if rows is not None:
         figures = figures[figures.index.isin(rows)]
-    return _stating(figures, FIGURE_OF[measure], as_of, directory)
+    return stating(figures, FIGURE_OF[measure], as_of, directory)
 
 
-def _stating(figures: pd.Series, attribute: str, as_of: AsOf, directory: Directory) -> tuple[list[str], list[str]]:
+def contributing(region: str, level: str, measure: str, as_of: AsOf = None, directory: Directory = None) -> pd.Series:
+    """The figure of each deployment that adds to a region's GPUs or MW at ``level`` (``reconcile``), by its id."""
+    table = reconcile(region, level, measure, as_of, directory)
+    return table.loc[table["contributes"].astype("Float64").fillna(0) > 0, "figure"]
+
+
+def stating(figures: pd.Series, attribute: str, as_of: AsOf = None, directory: Directory = None) -> tuple[list[str], list[str]]:
     """Claims published by ``as_of`` stating each row's figure (same subject, attribute and value), and their sources."""
     claims = load_claims(as_of, directory)
     claims = claims[(claims["attribute"] == attribute) & claims["value"].notna()]
