@@ -35,7 +35,7 @@ from nscale_data.totals.analysis import (
     rounds_counted,
 )
 from nscale_data.totals.checks import source_checks
-from nscale_data.totals.traced import FIGURE_OF, behind_capacity, behind_capital, contributing, stating
+from nscale_data.totals.traced import behind_capacity, behind_capital
 from nscale_data.totals.cost import ASSUMED_COST_PER_GPU_USD, funding, plan_cost
 from nscale_data.output.tables import day, slug
 from nscale_data.package.dataset import (
@@ -271,7 +271,7 @@ def _headline_data(dates, equity, debt, gpus, power) -> pd.DataFrame:
     def found(row: pd.Series) -> tuple[list[str], list[str]]:
         if row["unit"] == "USD":
             return behind_capital("equity" if row["series"] == "equity" else "debt", row["as_of"])
-        return behind_capacity(row["region"], row["level"], "gpus" if row["unit"] == "GPUs" else "mw", row["as_of"])
+        return behind_capacity(row["level"], "gpus" if row["unit"] == "GPUs" else "mw", row["as_of"], regions=[row["region"]])
 
     return _with_evidence(_data(rows, ["as_of", "series", "region", "level", "value", "unit"]), found)
 
@@ -846,7 +846,7 @@ def _capex_data(data: list[tuple], as_of: AsOf) -> pd.DataFrame:
             return behind_capital("equity" if row["series"] == "equity" else "debt", as_of)
         if row["row"] == "contracts":
             return sorted(contracts.index), sorted(set(contracts["source_id"]))
-        return _behind_levels(row["row"], "gpus", as_of)
+        return behind_capacity(row["row"], "gpus", as_of)
 
     return _with_evidence(pd.DataFrame(data, columns=["row", "series", "value", "unit"]), found)
 
@@ -1076,7 +1076,7 @@ def _peers_data(rows: list[tuple], views: list[tuple]) -> pd.DataFrame:
             return behind[(row["as_of"], row["company_id"])]
         if row["unit"] == "USD":  # Nscale's figures are its tables' totals: the claims behind them
             return behind_capital(row["series"], row["as_of"])
-        return _behind_levels(row["level"], row["series"], row["as_of"], memo=memo)
+        return behind_capacity(row["level"], row["series"], row["as_of"], memo=memo)
 
     return _with_evidence(table, found)
 
@@ -1205,22 +1205,6 @@ def _with_evidence(table: pd.DataFrame, found) -> pd.DataFrame:
     table["claim_ids"] = ["; ".join(c) for c, _ in pairs]
     table["source_ids"] = ["; ".join(s) for _, s in pairs]
     return table
-
-
-def _behind_levels(level: str, measure: str, as_of: AsOf, rows: list[str] | None = None,
-                   memo: dict | None = None) -> tuple[list[str], list[str]]:
-    """``behind_capacity`` over every region; ``memo`` keeps each region's contributing rows for the next call of one chart."""
-    memo = {} if memo is None else memo
-    parts = []
-    for region in gpus_by_region(as_of).index:
-        key = (region, level, measure, None if as_of is None else pd.Timestamp(as_of))
-        if key not in memo:
-            memo[key] = contributing(region, level, measure, as_of)
-        parts.append(memo[key])
-    figures = pd.concat(parts)
-    if rows is not None:
-        figures = figures[figures.index.isin(rows)]
-    return stating(figures, FIGURE_OF[measure], as_of)
 
 
 def _data(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
@@ -1442,7 +1426,7 @@ def _arrival_data(rows: list[tuple], as_of: AsOf, latest: pd.Timestamp | None) -
         level = "stated" if row["level"] == "live" else row["level"]
         key = (level, row["series"], tuple(ids))
         if key not in seen:
-            seen[key] = _behind_levels(level, row["series"], as_of, rows=ids, memo=memo) if ids else ([], [])
+            seen[key] = behind_capacity(level, row["series"], as_of, rows=ids, memo=memo) if ids else ([], [])
         return seen[key]
 
     table = _data([(drawn, *r) for r in rows], ["as_of", "quarter", "series", "level", "value", "unit"])

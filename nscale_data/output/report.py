@@ -363,7 +363,7 @@ def notebook_html(path: Path, descriptions: dict[str, str], text: str | None = N
                   chart, body)
     body = sanitise(body)
     body = re.sub(r'<div class="nscale-chart" id="chart-([a-z0-9-]+)"></div>',
-                  lambda m: _chart_figure(m.group(1), descriptions[m.group(1)], drawn=drawn) if m.group(1) in descriptions else "",
+                  lambda m: _chart_figure(m.group(1), descriptions[m.group(1)], drawn) if m.group(1) in descriptions else "",
                   body)
     cells = json.loads(text).get("cells", [])
     heading = next((line for c in cells if c.get("cell_type") == "markdown"
@@ -422,25 +422,20 @@ def link_terms(body: str) -> str:
     return "".join(parts)
 
 
-def _chart_figure(name: str, description: str, caption: str | None = None, drawn: dict[str, bytes] | None = None) -> str:
-    """A chart with its files beside it: its SVG embedded in the page where ``drawn`` holds it, so each bar's tooltip and
-    link to its evidence work with no script; else its image, opening full size on tap.
+def _chart_figure(name: str, description: str, drawn: dict[str, bytes]) -> str:
+    """A chart with its files beside it: its SVG embedded in the page, so each bar's tooltip and link to its evidence
+    work with no script.
 
     Where the chart is also drawn for a phone (a target ``narrow_of`` it), narrow screens are served that drawing.
     """
     narrow = next((t.name for t in FIGURES if t.narrow_of == name), None)
-    if drawn is not None and name in drawn:
-        shown = f'<div class="chart-wide">{inline_svg(drawn[name], name)}</div>'
-        if narrow in drawn:
-            shown += f'<div class="chart-narrow">{inline_svg(drawn[narrow], narrow)}</div>'
-    else:
-        source = f'<source media="(max-width: 600px)" srcset="figures/{_e(narrow)}.svg">' if narrow else ""
-        shown = (f'<a href="figures/{_e(name)}.svg"><picture>{source}<img src="figures/{_e(name)}.svg" alt="{_e(description)}" '
-                 f'width="1300" height="740"></picture></a>')
+    shown = f'<div class="chart-wide">{inline_svg(drawn[name], name)}</div>'
+    if narrow in drawn:
+        shown += f'<div class="chart-narrow">{inline_svg(drawn[narrow], narrow)}</div>'
     caveats = CAVEATS.get(name, [])
     know = (f'<details class="caveats"><summary>What you should know</summary><ul>{"".join(f"<li>{_e(c)}</li>" for c in caveats)}'
             "</ul></details>") if caveats else ""
-    return (f'<figure class="chart">{shown}<figcaption>{_e(caption or description.removeprefix("Chart: "))} '
+    return (f'<figure class="chart">{shown}<figcaption>{_e(description.removeprefix("Chart: "))} '
             f'<span class="downloads">Download: <a href="figures/{_e(name)}.csv">data (CSV)</a> · '
             f'<a href="figures/{_e(name)}.svg">SVG</a> · <a href="figures/{_e(name)}.png">PNG</a> · '
             f'<a href="figures/{_e(name)}.zip">bundle (ZIP: data, metadata, citation)</a></span>{know}</figcaption></figure>')
@@ -453,7 +448,7 @@ def _description(svg: bytes) -> str:
 
 
 def index_html(totals: dict, chapters: list[tuple], charts: list[str], descriptions: dict[str, str],
-               drawn: dict[str, bytes] | None = None) -> str:
+               drawn: dict[str, bytes]) -> str:
     """The key figures, each linked to the rows and evidence behind it, then every chart and the chapters."""
     reviewed, latest = tables.day(totals["reviewed"]), tables.day(totals["latest_source"])
     equity, debt = totals["capital_raised_usd"], totals["debt_raised_usd"]
@@ -467,7 +462,7 @@ def index_html(totals: dict, chapters: list[tuple], charts: list[str], descripti
             f'<td class="num"><a href="{href}">{_e(tables.count(c))}</a></td>' if c is not None else '<td class="num muted">no figure</td>'
             for c in cells) + "</tr>")
     phone = {t.name for t in FIGURES if t.narrow_of}
-    gallery = "".join(_chart_figure(name, descriptions[name], drawn=drawn) for name in charts if name not in phone)
+    gallery = "".join(_chart_figure(name, descriptions[name], drawn) for name in charts if name not in phone)
     chapter_links = "".join(f'<li><a href="{_e(page)}">{_e(title)}</a></li>' for _, page, title, _ in chapters)  # titles carry their numbers
     return (
         f'<p class="muted">Data reviewed on {_e(reviewed)}; the latest source found was published on {_e(latest)}. '

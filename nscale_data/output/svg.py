@@ -52,14 +52,12 @@ def svg_problem(svg: bytes) -> str | None:
         return root
     if root.tag != f"{{{SVG}}}svg":
         return "it is not an SVG drawing"
-    for parent in root.iter():
-        for element in parent:
-            if element.tag.startswith(f"{{{METADATA[0]}}}") or element.tag.startswith(tuple(f"{{{ns}}}" for ns in METADATA[1:])):
-                if not _inside_metadata(root, element):
-                    return f"it has a {excerpt(element.tag, 60)} element outside its metadata"
+    metadata = {element for holder in root.iter(f"{{{SVG}}}metadata") for element in holder.iter()}
     for element in root.iter():
         namespace, _, name = element.tag[1:].partition("}") if element.tag.startswith("{") else ("", "", element.tag)
         if namespace in METADATA:
+            if element not in metadata:
+                return f"it has a {excerpt(element.tag, 60)} element outside its metadata"
             continue  # the title and data fingerprint save_figure records; never shown
         if namespace != SVG or name not in ELEMENTS:
             return f"it has a <{excerpt(name, 30)[1:-1]}> element, which the report does not embed"
@@ -80,10 +78,6 @@ def _parsed(svg: bytes) -> ET.Element | str:
         return ET.fromstring(svg)
     except ET.ParseError as exc:
         return f"it is not well-formed XML (line {exc.position[0]})"
-
-
-def _inside_metadata(root: ET.Element, element: ET.Element) -> bool:
-    return any(element in list(meta.iter()) for meta in root.iter(f"{{{SVG}}}metadata"))
 
 
 def _attribute_problem(element: str, attribute: str, value: str) -> str | None:

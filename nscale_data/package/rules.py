@@ -444,9 +444,11 @@ def _status_history(tables: dict[str, Table], problems: list[Problem]) -> None:
             problems.append(Problem(t.file, line, "status", f"{name} also changes to {on_day[name, date]!r} on {date}; "
                                     "two changes of one row on one day must agree"))
         history.setdefault(name, []).append((date, line, row))
-    for changes in history.values():
+    ordered = {name: [(line, row) for _, line, row in sorted(changes, key=lambda c: (c[0], c[1]))]  # by date, then by line
+               for name, changes in history.items()}
+    for changes in ordered.values():
         reached: dict | None = None
-        for _, line, row in sorted(changes, key=lambda c: (c[0], c[1])):
+        for line, row in changes:
             step = BUILD_ORDER.get(row["status"])
             if step is not None and reached is not None and step < BUILD_ORDER[reached["status"]]:
                 problems.append(Problem(t.file, line, "status", f"{row['status']!r} on {row['date']} comes after "
@@ -454,8 +456,7 @@ def _status_history(tables: dict[str, Table], problems: list[Problem]) -> None:
             elif step is not None:
                 reached = row
     for row, line in zip(d.rows, d.lines):
-        counting = [c for _, _, c in sorted(history.get(row["deployment_id"], []), key=lambda c: (c[0], c[1]))
-                    if COUNTS_AS[c["status"]] is not None]
+        counting = [c for _, c in ordered.get(row["deployment_id"], []) if COUNTS_AS[c["status"]] is not None]
         if not counting:
             if row["status"] != "announced":
                 problems.append(Problem(d.file, line, "status", f"{row['status']!r} has no change in {t.file}; record it there with its claim"))

@@ -22,9 +22,9 @@ import re
 
 import pandas as pd
 
-from nscale_data.totals.analysis import LEVELS, capital_raised, debt_raised, events, h100_ratios, reconcile, regions
-from nscale_data.package.dataset import (AsOf, Directory, latest_source_date, load_claims, load_deployments, load_status_changes,
-                                 sources_published)
+from nscale_data.totals.analysis import LEVELS, capital_raised, debt_raised, h100_ratios, reconcile, regions
+from nscale_data.package.dataset import (AsOf, Directory, latest_source_date, load_claims, load_debt_facilities, load_deployments,
+                                         load_funding_rounds, load_status_changes, sources_published)
 
 STALE_AFTER_MONTHS = 12
 LIVE = ("energised", "operating", "delivered")  # a source says some of the capacity runs
@@ -89,19 +89,14 @@ def delivery(as_of: AsOf = None, directory: Directory = None, stale_after_months
             day = published.get(source)
             if day is not None and (part not in mentions or day > mentions[part]):
                 mentions[part] = day
-    schedule = claims[claims["attribute"] == "expected_period"]
-    at_odds = claims[claims["attribute"] == AT_ODDS]
+    schedule, at_odds = _said(claims, "expected_period", published), _said(claims, AT_ODDS, published)
     rows = []
     for deployment_id, row in deployments.iterrows():
         history = _history(row, changes[changes["deployment_id"] == deployment_id], published)
         own = [published.get(s) for s in (row["source_id"], row["status_source_id"]) if pd.notna(s) and s in published]
         last = max([d for d in (*own, mentions.get(deployment_id)) if d is not None and pd.notna(d)], default=None)
-        said = schedule[schedule["subject_id"] == deployment_id]
-        claimed = sorted(((text, source, published[source].strftime("%Y-%m-%d")) for text, source in
-                          zip(said["value_text"], said["source_id"])), key=lambda c: c[2])
-        reported = at_odds[at_odds["subject_id"] == deployment_id]
-        risks = [(text, source, published[source].strftime("%Y-%m-%d")) for text, source in
-                 zip(reported["value_text"], reported["source_id"])]
+        claimed = sorted(schedule.get(deployment_id, []), key=lambda c: c[2])
+        risks = at_odds.get(deployment_id, [])
         period = _resolved(row["expected_period"], claimed)
         first = claimed[0][0] if claimed else None
         slipped = _month_count(period_bounds(period)[1]) - _month_count(period_bounds(first)[1]) if first and period else None
@@ -136,13 +131,18 @@ def _resolved(period: object, claimed: list[tuple[str, str, str]]) -> str | None
 
 def expected_periods(as_of: AsOf = None, directory: Directory = None) -> dict[str, str | None]:
     """Each deployment's expected period as the record stood on ``as_of`` (see ``delivery``)."""
-    published = sources_published(directory)
-    claims = load_claims(as_of, directory)
-    said = claims[claims["attribute"] == "expected_period"]
+    said = _said(load_claims(as_of, directory), "expected_period", sources_published(directory))
+    return {i: _resolved(p, sorted(said.get(i, []), key=lambda c: c[2]))
+            for i, p in load_deployments(as_of, directory)["expected_period"].items()}
+
+
+def _said(claims: pd.DataFrame, attribute: str, published: pd.Series) -> dict[str, list[tuple[str, str, str]]]:
+    """The claims of one attribute in words, by subject, in the file's order: ``[(words, source_id, published), ...]``."""
+    said = claims[claims["attribute"] == attribute]
     by_row: dict[str, list[tuple[str, str, str]]] = {}
-    for subject, text, source in sorted(zip(said["subject_id"], said["value_text"], said["source_id"]), key=lambda c: published[c[2]]):
-        by_row.setdefault(str(subject), []).append((str(text), source, ""))
-    return {i: _resolved(p, by_row.get(i, [])) for i, p in load_deployments(as_of, directory)["expected_period"].items()}
+    for subject, text, source in zip(said["subject_id"], said["value_text"], said["source_id"]):
+        by_row.setdefault(str(subject), []).append((str(text), source, published[source].strftime("%Y-%m-%d")))
+    return by_row
 
 
 def _history(row: pd.Series, changes: pd.DataFrame, published: pd.Series) -> list[tuple[str, str, str, str, str]]:
@@ -289,8 +289,18 @@ def by_quarter(as_of: AsOf = None, directory: Directory = None) -> pd.DataFrame:
 
 
 def _first_capital_quarter(as_of: AsOf, directory: Directory) -> str | None:
-    """The quarter of the first day the public record shows capital raised, or None."""
-    table = events(directory)
-    table = table[table["date"] <= (pd.Timestamp(as_of) if as_of is not None else table["date"].max())]
-    shown = table[table["equity_usd"].notna() | table["debt_usd"].notna()]
-    return None if shown.empty else quarter_of(shown["date"].min().strftime("%Y-%m"))
+    """The first quarter at whose end (or at the latest source, for its quarter) the record shows capital raised, or None.
+
+    Capital, once shown, stays shown: the quarters are tried from the one of the first announced round or facility on.
+    """
+    latest = latest_source_date(as_of, directory)
+    announced = pd.concat([load_funding_rounds(as_of, directory)["announced_date"],
+                           load_debt_facilities(as_of, directory)["announced_date"]])
+    if latest is None or announced.empty:
+        return None
+    for period in pd.period_range(announced.min(), latest, freq="Q"):
+        quarter = f"{period.year}-Q{period.quarter}"
+        day = min(period_bounds(quarter)[1], latest)
+        if capital_raised(day, directory) is not None or debt_raised(day, directory) is not None:
+            return quarter
+    return None

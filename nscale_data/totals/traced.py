@@ -15,7 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from nscale_data.package.dataset import AsOf, Directory, load_claims, load_debt_facilities
-from nscale_data.totals.analysis import reconcile, rounds_counted
+from nscale_data.totals.analysis import reconcile, regions as all_regions, rounds_counted
 
 FIGURE_OF = {"gpus": "gpu_count", "mw": "power_mw"}
 
@@ -33,13 +33,22 @@ def behind_capital(kind: str, as_of: AsOf = None, directory: Directory = None) -
     return stating(rows["amount_usd"], "amount_usd", as_of, directory)
 
 
-def behind_capacity(region: str, level: str, measure: str, as_of: AsOf = None, directory: Directory = None,
-                    rows: list[str] | None = None) -> tuple[list[str], list[str]]:
-    """Claims and sources stating the figure of each deployment that adds to a region's GPUs or MW at ``level``.
+def behind_capacity(level: str, measure: str, as_of: AsOf = None, directory: Directory = None, regions: list[str] | None = None,
+                    rows: list[str] | None = None, memo: dict | None = None) -> tuple[list[str], list[str]]:
+    """Claims and sources stating the figure of each deployment that adds to the GPUs or MW of ``regions`` (default:
+    every region) at ``level``.
 
-    ``rows`` narrows it to some deployments (those due by a quarter, say).
+    ``rows`` narrows it to some deployments (those due by a quarter, say); ``memo``, a dict kept by the caller for
+    one view of the data, saves reconciling a region again for the next value of the same chart.
     """
-    figures = contributing(region, level, measure, as_of, directory)
+    memo = {} if memo is None else memo
+    parts = []
+    for region in all_regions(directory) if regions is None else regions:
+        key = (region, level, measure, None if as_of is None else pd.Timestamp(as_of))
+        if key not in memo:
+            memo[key] = contributing(region, level, measure, as_of, directory)
+        parts.append(memo[key])
+    figures = pd.concat(parts) if parts else pd.Series(dtype=object)
     if rows is not None:
         figures = figures[figures.index.isin(rows)]
     return stating(figures, FIGURE_OF[measure], as_of, directory)
