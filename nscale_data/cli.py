@@ -277,11 +277,9 @@ def _day(date: str) -> str:
 def _conflicts(args) -> int:
     from nscale_data.totals.checks import conflicts
 
-    table = conflicts(args.as_of, args.data)
-    records = table.astype(object).where(table.notna(), None).to_dict(orient="records")
+    records = _records(conflicts(args.as_of, args.data))
     if args.json:
-        print(json.dumps(records, indent=2, ensure_ascii=False, default=str))
-        return 0
+        return _print_json(records)
     if args.wide:
         rows = [(r["subject_name"], r["attribute"], f"{r['claimed_qualifier']} {_show(r['claimed_value'])}", r["source_id"],
                  _show(r["resolved_value"]), r["resolved_source_id"] or "", r["reason"]) for r in records]
@@ -307,6 +305,16 @@ def _conflicts(args) -> int:
     return 0
 
 
+def _records(table) -> list[dict]:
+    """A table's rows as dicts, None where a cell has no value (JSON's null, never 0 or NaN)."""
+    return table.astype(object).where(table.notna(), None).to_dict(orient="records")
+
+
+def _print_json(records) -> int:
+    print(json.dumps(records, indent=2, ensure_ascii=False, default=str))
+    return 0
+
+
 def _query(commands, name: str, description: str, run, by: str = "only what had been announced by",
            json_help: str = "print JSON", wide: str | None = None) -> None:
     """A command that reads the data as of a date: ``--as-of``, ``--json``, ``--wide`` where given, and ``--data``."""
@@ -322,11 +330,9 @@ def _query(commands, name: str, description: str, run, by: str = "only what had 
 def _checks(args) -> int:
     from nscale_data.totals.power import overheads, power_checks
 
-    table = power_checks(args.as_of, args.data)
-    records = table.astype(object).where(table.notna(), None).to_dict(orient="records")
+    records = _records(power_checks(args.as_of, args.data))
     if args.json:
-        print(json.dumps(records, indent=2, ensure_ascii=False, default=str))
-        return 0
+        return _print_json(records)
     factors = overheads(args.data)
     if factors["server"] and factors["pue"]:
         _say("All-in power per GPU = the chip's maximum power x server overhead "
@@ -452,17 +458,15 @@ def _shown(text: str) -> str:
 
 
 def _diff_value(name: str, value) -> str:
-    """A total as the diff prints it: dollars in millions, counts with separators, 'no figure' for None."""
-    if value is None:
-        return "no figure"
-    return f"${value / 1e6:,.0f}m" if name.endswith("USD") else f"{value:,.0f}"
+    """A total as the diff prints it, as every command writes money and counts ('no figure' for None)."""
+    return _money(value) if name.endswith("USD") else _figure(value)
 
 
 def _diff_change(name: str, old, new) -> str:
     if old is None or new is None:
         return ""
     change = new - old
-    return f"{'+' if change > 0 else '-'}${abs(change) / 1e6:,.0f}m" if name.endswith("USD") else f"{change:+,.0f}"
+    return f"{'+' if change > 0 else '-'}{_money(abs(change))}" if name.endswith("USD") else f"{change:+,.0f}"
 
 
 def _plain(value):
